@@ -1,0 +1,166 @@
+"""The ordering storefront: application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from shop.config import load_config
+from shop.extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(app.instance_path, config))
+    _ensure_instance_folder(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config.get("SHOP_MIGRATIONS", _migrations_dir()))
+    csrf.init_app(app)
+    mail.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    _init_login(app)
+
+    with app.app_context():
+        _configure_engine(db.engine)
+
+    from shop import models  # noqa: F401  (registers the tables on the metadata)
+    from shop.blueprints import register_blueprints
+    from shop.cli import register_cli
+    from shop.notifications import init_app as init_notifications
+    from shop.templating import init_app as init_templating
+
+    register_blueprints(app)
+    register_cli(app)
+    init_notifications(app)
+    init_templating(app)
+    _register_error_pages(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _ensure_instance_folder(app: Flask) -> None:
+    from pathlib import Path
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def _configure_engine(engine: Engine) -> None:
+    """SQLite: foreign keys on, WAL, and every transaction ``BEGIN IMMEDIATE``.
+
+    SQLite has no ``SELECT ... FOR UPDATE``; taking the write lock when a transaction starts
+    is what makes read-check-write sequences (stock, quotas, baskets) safe there. PostgreSQL
+    uses row locks instead and needs nothing here.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _select_locale() -> str:
+    languages = babel_languages()
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return "fr"
+
+
+def babel_languages() -> list[str]:
+    from flask import current_app
+
+    return current_app.config["SHOP_LANGUAGES"]
+
+
+def _select_timezone() -> str:
+    from flask import current_app
+
+    return current_app.config["SHOP_TIMEZONE"]
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from shop.models import Account
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Merci de vous connecter pour accéder à cette page.")
+    login_manager.login_message_category = "warning"
+
+    @login_manager.user_loader
+    def load_account(session_id: str) -> Account | None:
+        # The session id carries the password fingerprint: changing the password
+        # signs out every other session.
+        account_id, _, fingerprint = session_id.partition(":")
+        if not account_id.isdigit():
+            return None
+        account = db.session.get(Account, int(account_id))
+        if account is None or not account.active or account.password_fingerprint() != fingerprint:
+            return None
+        return account
+
+
+def _register_error_pages(app: Flask) -> None:
+    def render_error(code: int, message: str | None = None):
+        g.error_message = message
+        return render_template("errors/error.html", code=code, message=message), code
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return render_error(400)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, "csrf")
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_error(403)
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_error(404)
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return render_error(405)
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_error(413)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500)
+
+    @app.context_processor
+    def inject_locale():
+        return {"current_locale": str(get_locale()), "request_path": request.path}

@@ -1,0 +1,203 @@
+"""Accounts: provisioning by head office, sign-in, activation and password reset.
+
+Tokens are signed (itsdangerous), expire, and carry the account's password fingerprint, so
+a token is single-use: choosing a password changes the fingerprint and kills every token
+issued before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from shop.clock import utcnow
+from shop.errors import DomainError
+from shop.extensions import db
+from shop.models import Account, AccountType, Entity
+from shop.notifications import queue_email
+
+ACTIVATION = "activate"
+RESET = "reset"
+MIN_PASSWORD_LENGTH = 12
+
+
+@dataclass
+class AccountData:
+    """What head office sets on an account."""
+
+    identifier: str
+    account_type: AccountType
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    entity_id: int
+    attached_entity_ids: list[int]
+    active: bool = True
+    locale: str = "fr"
+
+
+def normalise_identifier(identifier: str) -> str:
+    return identifier.strip().lower()
+
+
+def create_account(data: AccountData, invite: bool = True) -> Account:
+    """Create an account and queue its invitation e-mail (identifier + activation link)."""
+    identifier = normalise_identifier(data.identifier)
+    _check_identifier_free(identifier)
+    account = Account(identifier=identifier)
+    _apply(account, data)
+    db.session.add(account)
+    db.session.flush()
+    if invite:
+        send_invitation(account)
+    return account
+
+
+def update_account(account: Account, data: AccountData) -> None:
+    identifier = normalise_identifier(data.identifier)
+    if identifier != account.identifier:
+        _check_identifier_free(identifier)
+        account.identifier = identifier
+    _apply(account, data)
+    db.session.flush()
+
+
+def _check_identifier_free(identifier: str) -> None:
+    taken = db.session.scalar(select(Account.id).where(Account.identifier == identifier))
+    if taken is not None:
+        raise DomainError(_l("Cet identifiant est déjà utilisé."), field="identifier")
+
+
+def _apply(account: Account, data: AccountData) -> None:
+    entity_ids = {data.entity_id, *data.attached_entity_ids}
+    entities = db.session.scalars(select(Entity).where(Entity.id.in_(entity_ids))).all()
+    if len(entities) != len(entity_ids):
+        raise DomainError(_l("Entité inconnue."), field="entity_id")
+    by_id = {e.id: e for e in entities}
+    account.account_type = data.account_type
+    account.first_name = data.first_name.strip()
+    account.last_name = data.last_name.strip()
+    account.email = data.email.strip().lower()
+    account.phone = data.phone.strip()
+    account.entity = by_id[data.entity_id]
+    account.attached_entities = [by_id[i] for i in sorted(set(data.attached_entity_ids))]
+    account.active = data.active
+    account.locale = data.locale
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"shop-{purpose}")
+
+
+def make_token(account: Account, purpose: str) -> str:
+    return _serializer(purpose).dumps([account.id, account.password_fingerprint()])
+
+
+def account_from_token(token: str, purpose: str) -> Account | None:
+    """The account a valid token names, or None if expired, tampered with or already used."""
+    try:
+        account_id, fingerprint = _serializer(purpose).loads(
+            token, max_age=current_app.config["SHOP_TOKEN_MAX_AGE"]
+        )
+    except (SignatureExpired, BadSignature, ValueError, TypeError):
+        return None
+    account = db.session.get(Account, account_id) if isinstance(account_id, int) else None
+    if account is None or not account.active or account.password_fingerprint() != fingerprint:
+        return None
+    return account
+
+
+def send_invitation(account: Account) -> None:
+    token = make_token(account, ACTIVATION)
+    queue_email(
+        recipient=account.email,
+        kind="account-invitation",
+        template="account_invitation",
+        locale=account.locale,
+        account=account,
+        link=_external("auth.choose_password", token=token),
+        max_age_hours=current_app.config["SHOP_TOKEN_MAX_AGE"] // 3600,
+    )
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset link to every active account with this address; say nothing either way."""
+    accounts = db.session.scalars(
+        select(Account).where(
+            func.lower(Account.email) == email.strip().lower(), Account.active.is_(True)
+        )
+    ).all()
+    for account in accounts:
+        token = make_token(account, RESET)
+        queue_email(
+            recipient=account.email,
+            kind="password-reset",
+            template="password_reset",
+            locale=account.locale,
+            account=account,
+            link=_external("auth.choose_password", token=token, purpose=RESET),
+            max_age_hours=current_app.config["SHOP_TOKEN_MAX_AGE"] // 3600,
+        )
+
+
+def choose_password(account: Account, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _l("Le mot de passe doit contenir au moins %(n)s caractères.", n=MIN_PASSWORD_LENGTH),
+            field="password",
+        )
+    account.set_password(password)
+    db.session.flush()
+
+
+def _external(endpoint: str, **values) -> str:
+    base = current_app.config["SHOP_BASE_URL"].rstrip("/")
+    return base + url_for(endpoint, **values)
+
+
+# --- sign-in ----------------------------------------------------------------------------
+
+
+def authenticate(identifier: str, password: str) -> Account:
+    """The account, or a DomainError with the message to show.
+
+    After ``SHOP_LOGIN_MAX_FAILURES`` wrong passwords the account is locked for
+    ``SHOP_LOGIN_LOCK_MINUTES``; the failure counter is updated in the database so every
+    process sees it.
+    """
+    wrong = DomainError(_l("Nom d'utilisateur ou mot de passe incorrect."))
+    account = db.session.scalar(
+        select(Account).where(Account.identifier == normalise_identifier(identifier))
+    )
+    if account is None or not account.active or account.password_hash is None:
+        raise wrong
+    now = utcnow()
+    if account.locked_until is not None and account.locked_until > now:
+        raise DomainError(
+            _l(
+                "Trop de tentatives de connexion. Réessayez dans quelques minutes "
+                "ou utilisez « Mot de passe oublié »."
+            )
+        )
+    if not account.check_password(password):
+        account.failed_logins += 1
+        if account.failed_logins >= current_app.config["SHOP_LOGIN_MAX_FAILURES"]:
+            account.locked_until = now + timedelta(
+                minutes=current_app.config["SHOP_LOGIN_LOCK_MINUTES"]
+            )
+            account.failed_logins = 0
+        db.session.commit()  # the failure must count even though sign-in is refused
+        raise wrong
+    account.failed_logins = 0
+    account.locked_until = None
+    account.last_login_at = now
+    return account

@@ -1,0 +1,13 @@
+"""Blueprints: thin views that parse the request, call one domain function, and answer."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from shop.blueprints import admin, auth, basket, catalog, main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(catalog.bp)
+    app.register_blueprint(basket.bp)
+    app.register_blueprint(admin.bp)

@@ -1,0 +1,222 @@
+"""Head-office administration: accounts and entities (Administrateur siège only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import or_, select
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    widgets,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+
+from shop import accounts
+from shop.blueprints.guards import admin_required
+from shop.errors import DomainError
+from shop.extensions import db
+from shop.models import Account, AccountType, Entity
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class AccountForm(FlaskForm):
+    identifier = StringField(
+        _l("Identifiant"),
+        validators=[
+            DataRequired(),
+            Length(max=64),
+            Regexp(
+                r"^[A-Za-z0-9._-]+$",
+                message=_l("Lettres, chiffres, point, tiret et souligné uniquement."),
+            ),
+        ],
+    )
+    account_type = SelectField(_l("Type de compte"))
+    last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=80)])
+    first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=80)])
+    email = EmailField(_l("Adresse email"), validators=[DataRequired(), Email(), Length(max=254)])
+    phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=32)])
+    entity_id = SelectField(_l("Entité"), coerce=int)
+    attached_entity_ids = CheckboxListField(_l("Entités rattachées"), coerce=int)
+    locale = SelectField(
+        _l("Langue des emails"),
+        choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
+    )
+    active = BooleanField(_l("Compte actif"), default=True)
+    submit = SubmitField(_l("Enregistrer"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Translated labels for the types, in the admin's language at request time.
+        self.account_type.choices = [SelectChoice(t.value, t.label) for t in AccountType]
+        entities = db.session.scalars(select(Entity).order_by(Entity.name)).all()
+        self.entity_id.choices = [SelectChoice(e.id, e.name) for e in entities]
+        self.attached_entity_ids.choices = [SelectChoice(e.id, e.name) for e in entities]
+
+    def to_data(self) -> accounts.AccountData:
+        return accounts.AccountData(
+            identifier=self.identifier.data,
+            account_type=AccountType(self.account_type.data),
+            first_name=self.first_name.data,
+            last_name=self.last_name.data,
+            email=self.email.data,
+            phone=self.phone.data or "",
+            entity_id=self.entity_id.data,
+            attached_entity_ids=list(self.attached_entity_ids.data or []),
+            active=self.active.data,
+            locale=self.locale.data,
+        )
+
+
+class EntityForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Nom de l'entité"), validators=[DataRequired(), Length(max=160)])
+    phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=32)])
+    email = EmailField(_l("Adresse email"), validators=[Optional(), Email(), Length(max=254)])
+    overseas = BooleanField(_l("Section d'outre-mer (adresse de livraison non modifiable)"))
+    delivery_address = StringField(_l("Adresse de livraison"), validators=[Length(max=255)])
+    delivery_postcode = StringField(_l("Code postal"), validators=[Length(max=10)])
+    delivery_city = StringField(_l("Ville"), validators=[Length(max=120)])
+    billing_name = StringField(_l("Facturation : nom"), validators=[Length(max=160)])
+    billing_address = StringField(_l("Adresse de facturation"), validators=[Length(max=255)])
+    billing_postcode = StringField(_l("Code postal"), validators=[Length(max=10)])
+    billing_city = StringField(_l("Ville"), validators=[Length(max=120)])
+    active = BooleanField(_l("Entité active"), default=True)
+    submit = SubmitField(_l("Enregistrer"))
+
+
+@bp.get("/comptes")
+@admin_required
+def accounts_list():
+    terms = request.args.get("q", "").strip()[:80]
+    query = select(Account).order_by(Account.identifier)
+    if terms:
+        pattern = f"%{terms}%"
+        query = query.where(
+            or_(
+                Account.identifier.ilike(pattern),
+                Account.last_name.ilike(pattern),
+                Account.first_name.ilike(pattern),
+                Account.email.ilike(pattern),
+            )
+        )
+    page = db.paginate(query, per_page=current_app.config["SHOP_PAGE_SIZE"], error_out=False)
+    return render_template("admin/accounts.html", page=page, terms=terms)
+
+
+# The endpoint the home page sends admins to.
+bp.add_url_rule("/", "accounts", accounts_list)
+
+
+@bp.route("/comptes/nouveau", methods=["GET", "POST"])
+@admin_required
+def account_new():
+    form = AccountForm()
+    if form.validate_on_submit():
+        try:
+            account = accounts.create_account(form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Le compte %(identifier)s est créé ; un email d'invitation a été envoyé à "
+                    "%(email)s.",
+                    identifier=account.identifier,
+                    email=account.email,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.accounts_list"))
+    return render_template("admin/account_form.html", form=form, account=None)
+
+
+@bp.route("/comptes/<int:account_id>", methods=["GET", "POST"])
+@admin_required
+def account_edit(account_id: int):
+    account = db.session.get(Account, account_id) or abort(404)
+    form = AccountForm(obj=account)
+    if request.method == "GET":
+        form.account_type.data = account.account_type.value
+        form.attached_entity_ids.data = [e.id for e in account.attached_entities]
+    if form.validate_on_submit():
+        try:
+            accounts.update_account(account, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _("Le compte %(identifier)s est enregistré.", identifier=account.identifier),
+                "success",
+            )
+            return redirect(url_for("admin.accounts_list"))
+    return render_template("admin/account_form.html", form=form, account=account)
+
+
+@bp.post("/comptes/<int:account_id>/invitation")
+@admin_required
+def account_invite(account_id: int):
+    account = db.session.get(Account, account_id) or abort(404)
+    accounts.send_invitation(account)
+    db.session.commit()
+    flash(_("Invitation envoyée à %(email)s.", email=account.email), "success")
+    return redirect(url_for("admin.account_edit", account_id=account.id))
+
+
+@bp.get("/entites")
+@admin_required
+def entities_list():
+    entities = db.session.scalars(select(Entity).order_by(Entity.name)).all()
+    return render_template("admin/entities.html", entities=entities)
+
+
+@bp.route("/entites/nouvelle", methods=["GET", "POST"])
+@bp.route("/entites/<int:entity_id>", methods=["GET", "POST"])
+@admin_required
+def entity_edit(entity_id: int | None = None):
+    entity = None
+    if entity_id is not None:
+        entity = db.session.get(Entity, entity_id) or abort(404)
+    form = EntityForm(obj=entity)
+    if form.validate_on_submit():
+        duplicate = db.session.scalar(
+            select(Entity.id).where(Entity.code == form.code.data.strip(), Entity.id != entity_id)
+        )
+        if duplicate is not None:
+            form.code.errors.append(_("Ce code est déjà utilisé par une autre entité."))
+        else:
+            if entity is None:
+                entity = Entity()
+                db.session.add(entity)
+            form.populate_obj(entity)
+            entity.code = entity.code.strip()
+            db.session.commit()
+            flash(_("L'entité %(name)s est enregistrée.", name=entity.name), "success")
+            return redirect(url_for("admin.entities_list"))
+    return render_template("admin/entity_form.html", form=form, entity=entity)
+
+
+def _field_error(form: FlaskForm, error: DomainError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors.append(str(error))
+    else:
+        flash(str(error), "danger")

@@ -1,0 +1,116 @@
+"""Sign-in, sign-out, forgotten password, and choosing a password from an e-mailed link."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from shop import accounts
+from shop.errors import DomainError
+from shop.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    identifier = StringField(_l("Nom d'utilisateur"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(), Length(max=256)])
+    remember = BooleanField(_l("Rester connecté"))
+    submit = SubmitField(_l("Connexion"))
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(
+        _l("Votre adresse email"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    submit = SubmitField(_l("Envoyer la demande"))
+
+
+class ChoosePasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH, max=256)],
+    )
+    confirm = PasswordField(
+        _l("Confirmez le mot de passe"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("Les deux mots de passe ne sont pas identiques.")),
+        ],
+    )
+    submit = SubmitField(_l("Enregistrer le mot de passe"))
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            account = accounts.authenticate(form.identifier.data, form.password.data)
+        except DomainError as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            login_user(account, remember=form.remember.data)
+            return redirect(_safe_next() or url_for("main.index"))
+    return render_template("auth/login.html", form=form)
+
+
+def _safe_next() -> str | None:
+    target = request.args.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else None
+
+
+@bp.post("/deconnexion")
+@login_required
+def logout():
+    logout_user()
+    flash(_("Vous êtes déconnecté."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        db.session.commit()
+        # The same answer whether or not the address is known.
+        flash(
+            _(
+                "Si cette adresse correspond à un compte, un email vient de vous être envoyé "
+                "avec un lien pour choisir un nouveau mot de passe."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
+def choose_password(token: str):
+    purpose = request.args.get("purpose", accounts.ACTIVATION)
+    if purpose not in {accounts.ACTIVATION, accounts.RESET}:
+        abort(404)
+    account = accounts.account_from_token(token, purpose)
+    if account is None:
+        return render_template("auth/token_invalid.html"), 400
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.choose_password(account, form.password.data)
+        except DomainError as error:
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Votre mot de passe est enregistré. Vous pouvez vous connecter."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/choose_password.html", form=form, account=account, purpose=purpose)

@@ -1,0 +1,36 @@
+"""Catalog queries: a shop's products, by category, and search by reference or words."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, and_, select
+
+from shop.models import Category, Product, ShopKind
+from shop.models.catalog import fold
+
+
+def shop_products(shop: ShopKind, category: Category | None = None) -> Select:
+    query = (
+        select(Product)
+        .join(Product.category)
+        .where(Product.active.is_(True), Category.shop == shop)
+        .order_by(Category.position, Product.name)
+    )
+    if category is not None:
+        query = query.where(Product.category_id == category.id)
+    return query
+
+
+def search_products(terms: str) -> Select:
+    """Products whose reference, name or description holds every word, accents ignored."""
+    query = (
+        select(Product)
+        .join(Product.category)
+        .where(Product.active.is_(True))
+        .order_by(Category.shop, Category.position, Product.name)
+    )
+    words = fold(terms).split()
+    if not words:
+        return query.where(Product.id.is_(None))
+    return query.where(
+        and_(*[Product.search_text.contains(word, autoescape=True) for word in words])
+    )

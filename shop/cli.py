@@ -1,0 +1,76 @@
+"""Flask commands: ``create-admin``, ``seed-demo``, ``send-mail``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from shop.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(send_mail)
+
+
+@click.command("create-admin")
+@click.option("--identifier", prompt="Identifiant", help="Sign-in name of the new admin.")
+@click.option("--email", prompt="Adresse email")
+@click.option("--first-name", prompt="Prénom")
+@click.option("--last-name", prompt="Nom")
+@click.option(
+    "--password",
+    prompt="Mot de passe",
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 12 characters. Prompted for when omitted.",
+)
+def create_admin(identifier: str, email: str, first_name: str, last_name: str, password: str):
+    """Create the first head-office admin (and the head-office entity if there is none)."""
+    from shop import accounts
+    from shop.errors import DomainError
+    from shop.models import AccountType, Entity
+
+    head_office = db.session.scalar(select(Entity).where(Entity.code == "SIEGE"))
+    if head_office is None:
+        head_office = Entity(code="SIEGE", name="SIÈGE")
+        db.session.add(head_office)
+        db.session.flush()
+    data = accounts.AccountData(
+        identifier=identifier,
+        account_type=AccountType.HEAD_OFFICE_ADMIN,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone="",
+        entity_id=head_office.id,
+        attached_entity_ids=[],
+    )
+    try:
+        account = accounts.create_account(data, invite=False)
+        accounts.choose_password(account, password)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Administrateur siège « {account.identifier} » créé.")
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load the demo catalog, sections and accounts (safe to run again)."""
+    from shop.demo import load_demo
+
+    created = load_demo()
+    db.session.commit()
+    click.echo(f"Données de démonstration chargées ({created} éléments créés).")
+
+
+@click.command("send-mail")
+def send_mail():
+    """Send the e-mails waiting in the outbox."""
+    from shop.notifications import relay_outbox
+
+    click.echo(f"{relay_outbox(limit=1000)} email(s) envoyé(s).")

@@ -1,0 +1,22 @@
+"""The models, one module per aggregate; importing this package registers them all."""
+
+from shop.models.accounts import ACCOUNT_TYPE_LABELS, Account, AccountType, account_entities
+from shop.models.baskets import Basket, BasketLine
+from shop.models.catalog import Category, Product, ShopKind
+from shop.models.entities import Entity
+from shop.models.outbox import OutboxMessage, OutboxStatus
+
+__all__ = [
+    "ACCOUNT_TYPE_LABELS",
+    "Account",
+    "AccountType",
+    "Basket",
+    "BasketLine",
+    "Category",
+    "Entity",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Product",
+    "ShopKind",
+    "account_entities",
+]

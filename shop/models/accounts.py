@@ -1,0 +1,137 @@
+"""Accounts: who may sign in, and who may order."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, Enum, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from shop.clock import utcnow
+from shop.dbtypes import UTCDateTime
+from shop.extensions import db
+from shop.models.entities import Entity
+
+
+class AccountType(enum.Enum):
+    SECTION_DIRECTOR = "section_director"
+    REGIONAL_ASSISTANT = "regional_assistant"
+    PREVENTION_REFERENT = "prevention_referent"
+    HEAD_OFFICE_ADMIN = "head_office_admin"
+    LOGISTICIAN = "logistician"
+
+    @property
+    def label(self) -> str:
+        return str(ACCOUNT_TYPE_LABELS[self])
+
+    @property
+    def may_order(self) -> bool:
+        return self in ORDERING_TYPES
+
+
+ACCOUNT_TYPE_LABELS = {
+    AccountType.SECTION_DIRECTOR: _l("Directeur de section"),
+    AccountType.REGIONAL_ASSISTANT: _l("Assistante régionale"),
+    AccountType.PREVENTION_REFERENT: _l("Référent Régional Prévention"),
+    AccountType.HEAD_OFFICE_ADMIN: _l("Administrateur siège"),
+    AccountType.LOGISTICIAN: _l("Logisticien"),
+}
+
+ORDERING_TYPES = frozenset(
+    {
+        AccountType.SECTION_DIRECTOR,
+        AccountType.REGIONAL_ASSISTANT,
+        AccountType.PREVENTION_REFERENT,
+    }
+)
+
+account_entities = Table(
+    "account_entities",
+    db.metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("entity_id", Integer, ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Account(UserMixin, db.Model):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lowercase; sign-in is case-insensitive.
+    identifier: Mapped[str] = mapped_column(String(64), unique=True)
+    account_type: Mapped[AccountType] = mapped_column(
+        Enum(
+            AccountType,
+            native_enum=False,
+            length=32,
+            values_callable=lambda kinds: [k.value for k in kinds],
+            validate_strings=True,
+        )
+    )
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str] = mapped_column(String(5), default="fr")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entity: Mapped[Entity] = relationship(lazy="joined")
+    attached_entities: Mapped[list[Entity]] = relationship(
+        secondary=account_entities, order_by=Entity.name
+    )
+
+    def __repr__(self) -> str:
+        return f"<Account {self.identifier}>"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def get_id(self) -> str:  # Flask-Login: see shop.create_app's user loader
+        return f"{self.id}:{self.password_fingerprint()}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive accounts cannot sign in
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.account_type is AccountType.HEAD_OFFICE_ADMIN
+
+    @property
+    def may_order(self) -> bool:
+        return self.account_type.may_order
+
+    @property
+    def activated(self) -> bool:
+        return self.password_hash is not None
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.password_changed_at = utcnow()
+        self.failed_logins = 0
+        self.locked_until = None
+
+    def check_password(self, password: str) -> bool:
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    def password_fingerprint(self) -> str:
+        """Changes whenever the password does: tokens carry it, so they die with it."""
+        return hashlib.sha256((self.password_hash or "unset").encode()).hexdigest()[:16]
+
+    def orderable_entities(self) -> list[Entity]:
+        """The home entity first, then the other sections attached to the account."""
+        others = [e for e in self.attached_entities if e.id != self.entity_id]
+        return [self.entity, *others]

@@ -1,0 +1,53 @@
+"""The basket: one per account, holding products of one shop at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.clock import utcnow
+from shop.dbtypes import UTCDateTime
+from shop.extensions import db
+from shop.models.catalog import Product, ShopKind
+
+
+class Basket(db.Model):
+    __tablename__ = "baskets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), unique=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[BasketLine]] = relationship(
+        back_populates="basket",
+        cascade="all, delete-orphan",
+        order_by="BasketLine.id",
+    )
+
+    @property
+    def shop(self) -> ShopKind | None:
+        """Derived from the lines: an empty basket belongs to no shop yet."""
+        return self.lines[0].product.shop if self.lines else None
+
+    def line_for(self, product_id: int) -> BasketLine | None:
+        return next((line for line in self.lines if line.product_id == product_id), None)
+
+
+class BasketLine(db.Model):
+    __tablename__ = "basket_lines"
+    __table_args__ = (
+        UniqueConstraint("basket_id", "product_id", name="uq_basket_lines_basket_product"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    basket_id: Mapped[int] = mapped_column(ForeignKey("baskets.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    basket: Mapped[Basket] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship(lazy="joined", innerjoin=True)

@@ -1,0 +1,134 @@
+"""The catalog: two shops, their categories, and the products."""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.extensions import db
+from shop.quota import QuantityRule
+
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal) -> Decimal:
+    """Round to the cent the way invoices do (half up)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents: what search compares ("depliant" finds "Dépliant")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class ShopKind(enum.Enum):
+    """Orders of objects and of printed material are independent (one basket at a time)."""
+
+    PRINTED = "imprimes"
+    OBJECTS = "objets"
+
+    @property
+    def label(self) -> str:
+        return str(SHOP_LABELS[self])
+
+
+SHOP_LABELS = {ShopKind.PRINTED: _l("Les imprimés"), ShopKind.OBJECTS: _l("Les objets")}
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop: Mapped[ShopKind] = mapped_column(
+        Enum(
+            ShopKind,
+            native_enum=False,
+            length=16,
+            values_callable=lambda kinds: [k.value for k in kinds],
+            validate_strings=True,
+        )
+    )
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("min_quantity >= 1", name="min_quantity_positive"),
+        CheckConstraint("quantity_step >= 1", name="quantity_step_positive"),
+        CheckConstraint("max_quantity >= min_quantity", name="max_not_below_min"),
+        CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),
+        CheckConstraint("unit_price >= 0", name="price_not_negative"),
+        CheckConstraint("vat_rate >= 0 AND vat_rate < 100", name="vat_rate_range"),
+        CheckConstraint("weight_grams >= 0", name="weight_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    image: Mapped[str | None] = mapped_column(String(255))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0.00"))
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("20.00"))
+    min_quantity: Mapped[int] = mapped_column(Integer, default=1)
+    max_quantity: Mapped[int] = mapped_column(Integer, default=100)
+    quantity_step: Mapped[int] = mapped_column(Integer, default=1)
+    stock_on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    weight_grams: Mapped[int] = mapped_column(Integer, default=0)
+    orderable_from: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Folded copy of reference, name and description, kept by the mapper events below.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
+
+    def __repr__(self) -> str:
+        return f"<Product {self.reference}>"
+
+    @property
+    def shop(self) -> ShopKind:
+        return self.category.shop
+
+    @property
+    def unit_price_incl_vat(self) -> Decimal:
+        return money(self.unit_price * (1 + self.vat_rate / 100))
+
+    @property
+    def quantity_rule(self) -> QuantityRule:
+        return QuantityRule(self.min_quantity, self.max_quantity, self.quantity_step)
+
+    def is_open(self, today: date) -> bool:
+        """False before the "orderable from" date (the product is shown greyed)."""
+        return self.orderable_from is None or self.orderable_from <= today
+
+
+@event.listens_for(Product, "before_insert")
+@event.listens_for(Product, "before_update")
+def _refresh_search_text(mapper, connection, product: Product) -> None:
+    product.search_text = fold(
+        " ".join([product.reference, product.name, product.description or ""])
+    )

@@ -1,0 +1,179 @@
+"""The basket: add, change quantity, remove; one shop at a time; quantities checked here.
+
+Every change locks the account's basket row first (``FOR UPDATE`` on PostgreSQL; SQLite
+transactions are ``BEGIN IMMEDIATE``), so two tabs adding at once cannot mix the shops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from shop.errors import DomainError
+from shop.extensions import db
+from shop.models import Account, Basket, BasketLine, Entity, Product, ShopKind
+from shop.ordering.pricing import Totals, compute_totals
+from shop.ordering.shipping import estimate_shipping
+
+OTHER_SHOP_MESSAGES = {
+    ShopKind.OBJECTS: _l(
+        "Votre panier contient des objets. Les commandes d'objets et d'imprimés sont "
+        "indépendantes : terminez votre commande d'objets ou supprimez-la avant d'ajouter "
+        "des imprimés."
+    ),
+    ShopKind.PRINTED: _l(
+        "Votre panier contient des imprimés. Les commandes d'objets et d'imprimés sont "
+        "indépendantes : terminez votre commande d'imprimés ou supprimez-la avant d'ajouter "
+        "des objets."
+    ),
+}
+
+
+class BasketError(DomainError):
+    pass
+
+
+class UnknownProduct(BasketError):
+    """The product does not exist, is withdrawn, or is not in the basket: the view says 404."""
+
+
+def find_basket(account: Account) -> Basket | None:
+    return db.session.scalar(select(Basket).where(Basket.account_id == account.id))
+
+
+def lock_basket(account: Account) -> Basket:
+    """The account's basket, created if needed, locked for the rest of the transaction."""
+    query = (
+        select(Basket)
+        .where(Basket.account_id == account.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    basket = db.session.scalar(query)
+    if basket is not None:
+        return basket
+    try:
+        with db.session.begin_nested():
+            db.session.add(Basket(account_id=account.id))
+    except IntegrityError:
+        pass  # created by a concurrent request: lock the one that won
+    return db.session.scalars(query).one()
+
+
+def _orderable_product(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if product is None or not product.active:
+        raise UnknownProduct(_l("Ce produit n'existe pas ou n'est plus proposé."))
+    return product
+
+
+def _check_quantity(product: Product, quantity: int, today: date) -> None:
+    if not product.is_open(today):
+        raise BasketError(
+            _l(
+                "Ce produit ne peut être commandé qu'à partir du %(date)s.",
+                date=product.orderable_from.strftime("%d/%m/%Y"),
+            )
+        )
+    rule = product.quantity_rule
+    if not rule.allows(quantity):
+        raise BasketError(
+            _l(
+                "Quantité non valide pour « %(name)s » : choisissez une quantité entre "
+                "%(min)s et %(max)s, par multiples de %(step)s.",
+                name=product.name,
+                min=rule.minimum,
+                max=rule.maximum,
+                step=rule.step,
+            ),
+            field="quantity",
+        )
+    if quantity > product.stock_on_hand:
+        raise BasketError(
+            _l(
+                "Stock insuffisant pour « %(name)s » : %(stock)s disponible(s).",
+                name=product.name,
+                stock=product.stock_on_hand,
+            ),
+            field="quantity",
+        )
+
+
+def _require_orderer(account: Account) -> None:
+    if not account.may_order:
+        raise BasketError(_l("Votre type de compte ne permet pas de passer commande."))
+
+
+def add_to_basket(account: Account, product_id: int, quantity: int, today: date) -> BasketLine:
+    """Put ``quantity`` of a product in the basket (replacing the quantity if already there)."""
+    _require_orderer(account)
+    product = _orderable_product(product_id)
+    basket = lock_basket(account)
+    if basket.shop is not None and basket.shop is not product.shop:
+        raise BasketError(OTHER_SHOP_MESSAGES[basket.shop])
+    _check_quantity(product, quantity, today)
+    line = basket.line_for(product.id)
+    if line is None:
+        line = BasketLine(product=product, quantity=quantity)
+        basket.lines.append(line)
+    else:
+        line.quantity = quantity
+    db.session.flush()
+    return line
+
+
+def set_quantity(account: Account, product_id: int, quantity: int, today: date) -> BasketLine:
+    """ "Actualiser la quantité"."""
+    _require_orderer(account)
+    basket = lock_basket(account)
+    line = basket.line_for(product_id)
+    if line is None:
+        raise UnknownProduct(_l("Ce produit n'est pas dans votre panier."))
+    _check_quantity(line.product, quantity, today)
+    line.quantity = quantity
+    db.session.flush()
+    return line
+
+
+def remove_line(account: Account, product_id: int) -> None:
+    """ "Supprimer"."""
+    basket = lock_basket(account)
+    line = basket.line_for(product_id)
+    if line is None:
+        raise UnknownProduct(_l("Ce produit n'est pas dans votre panier."))
+    basket.lines.remove(line)
+    db.session.flush()
+
+
+def empty_basket(account: Account) -> None:
+    basket = lock_basket(account)
+    basket.lines.clear()
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class BasketView:
+    basket: Basket | None
+    totals: Totals
+    delivery_entity: Entity
+
+    @property
+    def empty(self) -> bool:
+        return not self.totals.lines
+
+
+def view_basket(account: Account, today: date, dispatch_weekday: int) -> BasketView:
+    """The basket priced, with its shipping estimate to the account's entity."""
+    basket = find_basket(account)
+    items = [(line.product, line.quantity) for line in basket.lines] if basket else []
+    shipping = None
+    if items:
+        weight = sum(product.weight_grams * quantity for product, quantity in items)
+        shipping = estimate_shipping(
+            basket.shop, weight, account.entity.overseas, today, dispatch_weekday
+        )
+    return BasketView(basket, compute_totals(items, shipping), account.entity)

@@ -1,0 +1,49 @@
+"""Jinja filters and globals: money, dates, and who may see what in the navigation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from sqlalchemy import select
+
+from shop.clock import local_today
+from shop.models import Category, ShopKind
+
+
+def money(value: Decimal | None) -> str:
+    return format_currency(value or Decimal("0"), "EUR")
+
+
+def rate(value: Decimal) -> str:
+    return format_decimal(value, format="#,##0.##") + " %"
+
+
+def short_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "dd/MM/yyyy HH:mm")
+    return format_date(value, "dd/MM/yyyy")
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(money)
+    app.add_template_filter(rate)
+    app.add_template_filter(short_date)
+
+    @app.context_processor
+    def navigation():
+        from shop.extensions import db
+
+        def shop_categories() -> dict[ShopKind, list[Category]]:
+            menu: dict[ShopKind, list[Category]] = {ShopKind.OBJECTS: [], ShopKind.PRINTED: []}
+            for category in db.session.scalars(
+                select(Category).order_by(Category.position, Category.name)
+            ):
+                menu[category.shop].append(category)
+            return menu
+
+        return {"shop_categories": shop_categories, "ShopKind": ShopKind, "today": local_today}
