@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -83,6 +83,8 @@ def _configure_engine(engine: Engine) -> None:
 
 
 def _select_locale() -> str:
+    if not has_request_context():  # CLI commands and jobs speak the default language
+        return "fr"
     languages = babel_languages()
     chosen = session.get("lang")
     if chosen in languages:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from shop.extensions import db
@@ -16,6 +17,7 @@ def register_cli(app: Flask) -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--identifier", prompt="Identifiant", help="Sign-in name of the new admin.")
 @click.option("--email", prompt="Adresse email")
 @click.option("--first-name", prompt="Prénom")
@@ -59,6 +61,7 @@ def create_admin(identifier: str, email: str, first_name: str, last_name: str, p
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Load the demo catalog, sections and accounts (safe to run again)."""
     from shop.demo import load_demo
@@ -69,6 +72,7 @@ def seed_demo():
 
 
 @click.command("send-mail")
+@with_appcontext
 def send_mail():
     """Send the e-mails waiting in the outbox."""
     from shop.notifications import relay_outbox

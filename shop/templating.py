@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from sqlalchemy import select
 
@@ -39,11 +39,14 @@ def init_app(app: Flask) -> None:
         from shop.extensions import db
 
         def shop_categories() -> dict[ShopKind, list[Category]]:
-            menu: dict[ShopKind, list[Category]] = {ShopKind.OBJECTS: [], ShopKind.PRINTED: []}
-            for category in db.session.scalars(
-                select(Category).order_by(Category.position, Category.name)
-            ):
-                menu[category.shop].append(category)
-            return menu
+            """The shops' menus; computed once per request however often a page asks."""
+            if "shop_menu" not in g:
+                menu: dict[ShopKind, list[Category]] = {ShopKind.OBJECTS: [], ShopKind.PRINTED: []}
+                for category in db.session.scalars(
+                    select(Category).order_by(Category.position, Category.name)
+                ):
+                    menu[category.shop].append(category)
+                g.shop_menu = menu
+            return g.shop_menu
 
         return {"shop_categories": shop_categories, "ShopKind": ShopKind, "today": local_today}

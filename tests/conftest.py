@@ -120,7 +120,7 @@ class Browser:
 
     def token(self) -> str:
         if self._token is None:
-            self.get("/connexion")
+            self.get("/", follow_redirects=True)  # every page carries a CSRF token
         return self._token
 
     def post(self, url: str, data: dict | None = None, csrf: bool = True, **kwargs):

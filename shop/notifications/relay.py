@@ -73,7 +73,7 @@ def deliver(message: OutboxMessage) -> None:
     if transport == "folder":
         folder = Path(current_app.config["SHOP_MAIL_FOLDER"])
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{message.id:06d}-{message.kind}.eml"
+        path = folder / f"{utcnow():%Y%m%d-%H%M%S}-{message.id:06d}-{message.kind}.eml"
         path.write_text(mail_message.as_string(), encoding="utf-8")
         log.info("mail to %s: %s (%s)", message.recipient, message.subject, path)
     elif transport == "smtp":

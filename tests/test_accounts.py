@@ -1,0 +1,291 @@
+"""Accounts: sign-in, lockout, activation and reset links, the admin who creates accounts."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from shop import accounts
+from shop.clock import utcnow
+from shop.extensions import db
+from shop.models import Account
+
+LINK_RE = re.compile(r"https?://[^\s]+/mot-de-passe/([^\s?]+)(\?purpose=reset)?")
+
+
+def test_login_page_wording(browser):
+    page = browser.get("/connexion").get_data(as_text=True)
+    assert "Nom d&#39;utilisateur" in page or "Nom d'utilisateur" in page
+    assert "Mot de passe" in page
+    assert ">Connexion<" in page or 'value="Connexion"' in page
+
+
+def test_sign_in_and_out(login_as):
+    browser = login_as("mgen-sd01")
+    assert browser.get("/panier").status_code == 200
+    response = browser.post("/deconnexion")
+    assert response.status_code == 302
+    assert browser.get("/panier").status_code == 302
+
+
+def test_identifier_is_case_insensitive(browser, demo):
+    response = browser.login("MGEN-SD01")
+    assert "Déconnexion" in response.get_data(as_text=True)
+
+
+def test_wrong_password_is_refused_with_the_same_message_as_unknown_user(browser, demo):
+    wrong = browser.login("mgen-sd01", "not-the-password").get_data(as_text=True)
+    unknown = browser.login("nobody", "not-the-password").get_data(as_text=True)
+    message = "Nom d&#39;utilisateur ou mot de passe incorrect."
+    assert message in wrong and message in unknown
+
+
+def test_repeated_wrong_passwords_lock_the_account(app, browser, demo):
+    for _ in range(app.config["SHOP_LOGIN_MAX_FAILURES"]):
+        browser.login("mgen-sd01", "wrong-password")
+    # Even the right password is refused while locked.
+    page = browser.login("mgen-sd01").get_data(as_text=True)
+    assert "Trop de tentatives de connexion" in page
+    assert "Déconnexion" not in page
+    # After the lock delay the right password works again.
+    with time_machine.travel(utcnow() + timedelta(minutes=16), tick=False):
+        page = browser.login("mgen-sd01").get_data(as_text=True)
+    assert "Déconnexion" in page
+
+
+def test_inactive_account_cannot_sign_in(app, browser, demo):
+    with app.app_context():
+        db.session.query(Account).filter_by(identifier="mgen-ar01").update({"active": False})
+        db.session.commit()
+    assert "Déconnexion" not in browser.login("mgen-ar01").get_data(as_text=True)
+
+
+def test_post_without_csrf_token_is_refused(browser, demo):
+    response = browser.post(
+        "/connexion", {"identifier": "mgen-sd01", "password": "demo-password-2026"}, csrf=False
+    )
+    assert response.status_code == 400
+    assert "Formulaire expiré" in response.get_data(as_text=True)
+
+
+def _new_account(admin, **overrides):
+    data = {
+        "identifier": "claire.dupuis.010285",
+        "account_type": "section_director",
+        "last_name": "Dupuis",
+        "first_name": "Claire",
+        "email": "claire.dupuis@example.org",
+        "phone": "06 11 22 33 44",
+        "entity_id": "2",
+        "attached_entity_ids": ["3"],
+        "locale": "fr",
+        "active": "y",
+    }
+    data.update(overrides)
+    return admin.post("/admin/comptes/nouveau", data, follow_redirects=True)
+
+
+def test_admin_creates_an_account_which_activates_from_the_email(app, login_as, browser, outbox):
+    admin = login_as("siege-admin")
+    page = _new_account(admin).get_data(as_text=True)
+    assert "Le compte claire.dupuis.010285 est créé" in page
+
+    [mail] = outbox("account-invitation")
+    assert mail.recipient == "claire.dupuis@example.org"
+    assert "claire.dupuis.010285" in mail.body_text
+    assert mail.status.value == "sent"  # relayed after the commit
+    token = LINK_RE.search(mail.body_text).group(1)
+
+    # The account cannot sign in before choosing a password.
+    assert "Déconnexion" not in browser.login("claire.dupuis.010285", "x" * 12).get_data(
+        as_text=True
+    )
+    url = f"/mot-de-passe/{token}"
+    assert browser.get(url).status_code == 200
+    response = browser.post(
+        url, {"password": "un mot de passe sûr", "confirm": "un mot de passe sûr"}
+    )
+    assert response.status_code == 302
+    page = browser.login("claire.dupuis.010285", "un mot de passe sûr").get_data(as_text=True)
+    assert "Déconnexion" in page
+
+    # Single use: the same link is now dead.
+    assert browser.get(url).status_code == 400
+
+
+def test_admin_form_errors_are_shown_beside_fields_and_nothing_is_created(app, login_as, outbox):
+    admin = login_as("siege-admin")
+    page = _new_account(admin, email="not-an-email", identifier="mgen-sd01").get_data(as_text=True)
+    assert 'aria-invalid="true"' in page
+    page = _new_account(admin, identifier="MGEN-SD01").get_data(as_text=True)
+    assert "Cet identifiant est déjà utilisé." in page
+    with app.app_context():
+        assert db.session.query(Account).count() == 4
+    assert outbox("account-invitation") == []
+
+
+def test_admin_forged_entity_is_refused(app, login_as):
+    admin = login_as("siege-admin")
+    response = _new_account(admin, entity_id="999")
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.query(Account).filter_by(last_name="Dupuis").count() == 0
+
+
+def test_admin_edits_an_account(app, login_as, account_id):
+    admin = login_as("siege-admin")
+    target = account_id("mgen-ar01")
+    page = admin.get(f"/admin/comptes/{target}").get_data(as_text=True)
+    assert "Nathalie" in page
+    response = admin.post(
+        f"/admin/comptes/{target}",
+        {
+            "identifier": "mgen-ar01",
+            "account_type": "prevention_referent",
+            "last_name": "Girard",
+            "first_name": "Nathalie",
+            "email": "n.girard@example.org",
+            "phone": "",
+            "entity_id": "3",
+            "attached_entity_ids": ["2", "4"],
+            "locale": "en",
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        account = db.session.get(Account, target)
+        assert account.account_type.value == "prevention_referent"
+        assert account.email == "n.girard@example.org"
+        assert sorted(e.id for e in account.attached_entities) == [2, 4]
+        assert account.locale == "en"
+
+
+@pytest.mark.parametrize("identifier", ["mgen-sd01", "mgen-ar01", "logistique"])
+def test_admin_pages_refuse_non_admins(login_as, identifier, app):
+    browser = login_as(identifier)
+    admin_urls = [
+        str(rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("admin.") and "<" not in str(rule)
+    ]
+    assert admin_urls
+    for url in admin_urls:
+        assert browser.get(url).status_code == 403, url
+    assert browser.get("/admin/comptes/1").status_code == 403
+
+
+def test_admin_pages_send_anonymous_users_to_login(browser, app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("admin.") and "<" not in str(rule):
+            response = browser.get(str(rule))
+            assert response.status_code == 302 and "/connexion" in response.location
+
+
+def test_non_orderers_cannot_use_the_basket(login_as):
+    for identifier in ("siege-admin", "logistique"):
+        browser = login_as(identifier)
+        assert browser.get("/panier").status_code == 403
+        assert (
+            browser.post("/panier/ajouter", {"product_id": "1", "quantity": "10"}).status_code
+            == 403
+        )
+
+
+def test_forgotten_password_same_answer_and_working_link(app, browser, demo, outbox):
+    known = browser.post(
+        "/mot-de-passe-oublie", {"email": "MGEN-SD01@boutique.example"}, follow_redirects=True
+    ).get_data(as_text=True)
+    unknown = browser.post(
+        "/mot-de-passe-oublie", {"email": "personne@example.org"}, follow_redirects=True
+    ).get_data(as_text=True)
+    message = "Si cette adresse correspond à un compte"
+    assert message in known and message in unknown
+
+    [mail] = outbox("password-reset")
+    assert mail.recipient == "mgen-sd01@boutique.example"
+    match = LINK_RE.search(mail.body_text)
+    url = f"/mot-de-passe/{match.group(1)}?purpose=reset"
+    response = browser.post(
+        url, {"password": "nouveau mot de passe", "confirm": "nouveau mot de passe"}
+    )
+    assert response.status_code == 302
+    assert "Déconnexion" in browser.login("mgen-sd01", "nouveau mot de passe").get_data(
+        as_text=True
+    )
+    assert browser.get(url).status_code == 400  # used
+
+
+def test_password_too_short_or_mismatched_is_refused(app, browser, demo):
+    with app.test_request_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        token = accounts.make_token(account, accounts.RESET)
+    url = f"/mot-de-passe/{token}?purpose=reset"
+    page = browser.post(url, {"password": "court", "confirm": "court"}).get_data(as_text=True)
+    assert "aria-invalid" in page
+    page = browser.post(
+        url, {"password": "assez long mais", "confirm": "différent encore"}
+    ).get_data(as_text=True)
+    assert "Les deux mots de passe ne sont pas identiques." in page
+    assert "Déconnexion" in browser.login("mgen-sd01").get_data(as_text=True)
+
+
+def test_tokens_expired_tampered_or_for_another_purpose_are_refused(app, demo):
+    with app.test_request_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        token = accounts.make_token(account, accounts.RESET)
+        assert accounts.account_from_token(token, accounts.RESET) == account
+        assert accounts.account_from_token(token, accounts.ACTIVATION) is None
+        assert accounts.account_from_token(token[:-2] + "xx", accounts.RESET) is None
+        assert accounts.account_from_token("garbage", accounts.RESET) is None
+        with time_machine.travel(utcnow() + timedelta(hours=73), tick=False):
+            assert accounts.account_from_token(token, accounts.RESET) is None
+
+
+def test_password_change_signs_out_other_sessions(app, login_as):
+    browser = login_as("mgen-sd01")
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        account.set_password("a brand new password")
+        db.session.commit()
+    assert browser.get("/panier").status_code == 302
+
+
+def test_create_admin_command(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "create-admin",
+            "--identifier",
+            "Premier-Admin",
+            "--email",
+            "admin@example.org",
+            "--first-name",
+            "Alice",
+            "--last-name",
+            "Martin",
+            "--password",
+            "mot de passe solide",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="premier-admin").one()
+        assert account.is_admin and account.check_password("mot de passe solide")
+    result = runner.invoke(
+        args=[
+            "create-admin",
+            "--identifier",
+            "premier-admin",
+            "--email",
+            "b@example.org",
+            "--first-name",
+            "B",
+            "--last-name",
+            "B",
+            "--password",
+            "mot de passe solide",
+        ]
+    )
+    assert result.exit_code != 0 and "déjà utilisé" in result.output
