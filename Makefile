@@ -28,11 +28,11 @@ install: $(VENV)/.installed ## Create the virtual environment and install the sh
 install-test: $(VENV)/.installed-test ## Install what the tests need too
 
 translations: $(VENV)/.installed ## Compile the message catalogs (.po -> .mo)
-	$(BIN)/pybabel compile --use-fuzzy -q -d shop/translations
+	$(BIN)/pybabel compile --statistics -d shop/translations
 
 extract-messages: $(VENV)/.installed ## Extract strings and update the catalogs
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o shop/translations/messages.pot .
-	$(BIN)/pybabel update -q -i shop/translations/messages.pot -d shop/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file -o shop/translations/messages.pot shop
+	$(BIN)/pybabel update -i shop/translations/messages.pot -d shop/translations --no-fuzzy-matching
 
 run: install translations ## Migrate a SQLite database, load the demo data, serve on :5000
 	$(FLASK) db upgrade

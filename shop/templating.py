@@ -21,6 +21,10 @@ def rate(value: Decimal) -> str:
     return format_decimal(value, format="#,##0.##") + " %"
 
 
+def decimal(value) -> str:
+    return format_decimal(value, format="#,##0.##")
+
+
 def short_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
@@ -32,6 +36,7 @@ def short_date(value: date | datetime | None) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(rate)
+    app.add_template_filter(decimal)
     app.add_template_filter(short_date)
 
     @app.context_processor

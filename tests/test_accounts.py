@@ -289,3 +289,38 @@ def test_create_admin_command(app):
         ]
     )
     assert result.exit_code != 0 and "déjà utilisé" in result.output
+
+
+def test_admin_creates_and_edits_entities(app, login_as):
+    from shop.models import Entity
+
+    admin = login_as("siege-admin")
+    data = {
+        "code": " S972 ",
+        "name": "MGEN SECTION DE LA MARTINIQUE",
+        "phone": "05 96 00 00 00",
+        "email": "",
+        "overseas": "y",
+        "delivery_address": "1 rue du Port",
+        "delivery_postcode": "97200",
+        "delivery_city": "FORT-DE-FRANCE",
+        "billing_name": "",
+        "billing_address": "",
+        "billing_postcode": "",
+        "billing_city": "",
+        "active": "y",
+    }
+    assert admin.post("/admin/entites/nouvelle", data).status_code == 302
+    with app.app_context():
+        entity = db.session.query(Entity).filter_by(code="S972").one()
+        assert entity.overseas and entity.delivery_city == "FORT-DE-FRANCE"
+        entity_id = entity.id
+    # A second entity with the same code is refused beside the field.
+    page = admin.post("/admin/entites/nouvelle", dict(data, code="S972")).get_data(as_text=True)
+    assert "Ce code est déjà utilisé par une autre entité." in page
+    data.pop("overseas")
+    assert admin.post(f"/admin/entites/{entity_id}", data).status_code == 302
+    with app.app_context():
+        assert not db.session.get(Entity, entity_id).overseas
+        assert db.session.query(Entity).filter_by(code="S972").count() == 1
+    assert admin.get("/admin/entites/999999").status_code == 404

@@ -99,6 +99,13 @@ class EntityForm(FlaskForm):
     submit = SubmitField(_l("Enregistrer"))
 
 
+ENTITY_FIELDS = (
+    "code", "name", "phone", "email", "overseas", "active",
+    "delivery_address", "delivery_postcode", "delivery_city",
+    "billing_name", "billing_address", "billing_postcode", "billing_city",
+)  # fmt: skip
+
+
 @bp.get("/comptes")
 @admin_required
 def accounts_list():
@@ -206,8 +213,9 @@ def entity_edit(entity_id: int | None = None):
             if entity is None:
                 entity = Entity()
                 db.session.add(entity)
-            form.populate_obj(entity)
-            entity.code = entity.code.strip()
+            for name in ENTITY_FIELDS:
+                value = getattr(form, name).data
+                setattr(entity, name, value.strip() if isinstance(value, str) else value)
             db.session.commit()
             flash(_("L'entité %(name)s est enregistrée.", name=entity.name), "success")
             return redirect(url_for("admin.entities_list"))
