@@ -31,8 +31,8 @@ translations: $(VENV)/.installed ## Compile the message catalogs (.po -> .mo)
 	$(BIN)/pybabel compile --statistics -d shop/translations
 
 extract-messages: $(VENV)/.installed ## Extract strings and update the catalogs
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file -o shop/translations/messages.pot shop
-	$(BIN)/pybabel update -i shop/translations/messages.pot -d shop/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _nl:1,2 -k lazy_ngettext:1,2 --sort-by-file -o shop/translations/messages.pot shop
+	$(BIN)/pybabel update -i shop/translations/messages.pot -d shop/translations --no-fuzzy-matching --ignore-obsolete
 
 run: install translations ## Migrate a SQLite database, load the demo data, serve on :5000
 	$(FLASK) db upgrade

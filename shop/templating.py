@@ -6,7 +6,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask, g
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+)
 from sqlalchemy import select
 
 from shop.clock import local_today
@@ -18,7 +24,8 @@ def money(value: Decimal | None) -> str:
 
 
 def rate(value: Decimal) -> str:
-    return format_decimal(value, format="#,##0.##") + " %"
+    """A VAT rate stored in percent (5.50) shown the local way: "5,5 %" or "5.5%"."""
+    return format_percent(value / 100, format="#,##0.##%")
 
 
 def decimal(value) -> str:

@@ -113,4 +113,10 @@ def choose_password(token: str):
             logout_user()
             flash(_("Votre mot de passe est enregistré. Vous pouvez vous connecter."), "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/choose_password.html", form=form, account=account, purpose=purpose)
+    return render_template(
+        "auth/choose_password.html",
+        form=form,
+        account=account,
+        purpose=purpose,
+        min_length=accounts.MIN_PASSWORD_LENGTH,
+    )

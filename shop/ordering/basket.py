@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _nl
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -76,7 +78,7 @@ def _check_quantity(product: Product, quantity: int, today: date) -> None:
         raise BasketError(
             _l(
                 "Ce produit ne peut être commandé qu'à partir du %(date)s.",
-                date=product.orderable_from.strftime("%d/%m/%Y"),
+                date=format_date(product.orderable_from, "dd/MM/yyyy"),
             )
         )
     rule = product.quantity_rule
@@ -94,10 +96,11 @@ def _check_quantity(product: Product, quantity: int, today: date) -> None:
         )
     if quantity > product.stock_on_hand:
         raise BasketError(
-            _l(
-                "Stock insuffisant pour « %(name)s » : %(stock)s disponible(s).",
+            _nl(
+                "Stock insuffisant pour « %(name)s » : %(num)s disponible.",
+                "Stock insuffisant pour « %(name)s » : %(num)s disponibles.",
+                product.stock_on_hand,
                 name=product.name,
-                stock=product.stock_on_hand,
             ),
             field="quantity",
         )

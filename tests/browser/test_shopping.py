@@ -35,7 +35,7 @@ def sign_in(page: Page, identifier: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_label("Nom d'utilisateur").fill(identifier)
     page.get_by_label("Mot de passe", exact=True).fill(password)
     page.get_by_role("button", name="Connexion", exact=True).click()
-    expect(page.get_by_role("button", name="Déconnexion")).to_be_visible()
+    expect(page).not_to_have_url(re.compile(r"/connexion"))
 
 
 def main_menu(page: Page) -> Locator:
@@ -111,7 +111,12 @@ def expect_basket(page: Page, quantities: dict[str, int]) -> None:
 def test_a_director_fills_a_printed_basket_and_cannot_mix_in_objects(demo, page, screenshot):
     sign_in(page, DIRECTOR)
     expect(page).to_have_url(re.compile(r"/boutique/imprimes$"))
-    expect(main_menu(page)).to_contain_text("Camille Rousseau")
+    user_menu = main_menu(page).get_by_role("button", name="Camille Rousseau")
+    user_menu.click()
+    expect(main_menu(page).get_by_role("button", name="Déconnexion")).to_be_visible()
+    user_menu.click()
+    # The header fits a 1280 px window: no sideways scrolling, no squeezed search box.
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
     # Browse a category of printed material from the header menu.
     open_category(page, "Les imprimés", "Prévention")
@@ -152,6 +157,8 @@ def test_a_director_fills_a_printed_basket_and_cannot_mix_in_objects(demo, page,
     expect_basket(page, {TMS_LEAFLET: 50, GREETING_CARDS: 12})
     expect(basket_line(page, GREETING_CARDS)).to_contain_text("46,80 € H.T.")  # 12 × 3,90 €
     expect_totals(page, excl_vat="46,80 €", vat="9,36 €", incl_vat="56,16 €")
+    shipping = page.get_by_role("region", name="Frais de port")
+    expect(shipping).to_contain_text("(1,82 kg)")  # 50 × 10 g + 12 × 110 g, French decimals
     screenshot(page, "basket")
 
     # Objects cannot join a basket of printed material.
