@@ -146,6 +146,27 @@ def test_template_has_no_string_missing_from_the_english_catalog(en_catalog):
     )
 
 
+def test_every_string_in_the_code_is_in_the_english_catalog(en_catalog):
+    """Extract from the code as ``make extract-messages`` does: nothing may be missing."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    root = Path(shop.__file__).resolve().parent
+    with open(root.parent / "babel.cfg") as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    keywords = dict(DEFAULT_KEYWORDS, _l=None, lazy_gettext=None, _nl=(1, 2))
+    keywords["lazy_ngettext"] = (1, 2)
+    found = {
+        message if isinstance(message, str) else message[0]
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(root), method_map, options_map, keywords=keywords
+        )
+    }
+    assert len(found) > 100, "the extraction found almost nothing: check babel.cfg"
+    english_ids = {_key(m) for m in _entries(en_catalog)}
+    assert sorted(found - english_ids) == [], "run `make extract-messages` and translate"
+
+
 # --- English is served ---------------------------------------------------------------------
 
 
