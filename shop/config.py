@@ -43,6 +43,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Weekly dispatch: 0 = Monday ... 6 = Sunday.
         "SHOP_DISPATCH_WEEKDAY": int(env.get("SHOP_DISPATCH_WEEKDAY", "1")),
         "SHOP_HEAD_OFFICE_EMAIL": env.get("SHOP_HEAD_OFFICE_EMAIL", "boutique@siege.example"),
+        # Validated orders of objects on stock allowed per entity and calendar year.
+        "SHOP_OBJECT_ORDERS_PER_YEAR": int(env.get("SHOP_OBJECT_ORDERS_PER_YEAR", "2")),
         "SHOP_TOKEN_MAX_AGE": int(env.get("SHOP_TOKEN_MAX_AGE", str(72 * 3600))),
         "SHOP_LOGIN_MAX_FAILURES": int(env.get("SHOP_LOGIN_MAX_FAILURES", "5")),
         "SHOP_LOGIN_LOCK_MINUTES": int(env.get("SHOP_LOGIN_LOCK_MINUTES", "15")),

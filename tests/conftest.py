@@ -113,7 +113,7 @@ class Browser:
 
     def get(self, url: str, **kwargs):
         response = self.client.get(url, **kwargs)
-        match = CSRF_RE.search(response.get_data(as_text=True))
+        match = response.mimetype == "text/html" and CSRF_RE.search(response.get_data(as_text=True))
         if match:
             self._token = match.group(1)
         return response

@@ -4,10 +4,12 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from shop.blueprints import admin, auth, basket, catalog, main
+    from shop.blueprints import account, admin, auth, basket, catalog, main, orders
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(basket.bp)
+    app.register_blueprint(orders.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)

@@ -4,6 +4,7 @@ from shop.models.accounts import ACCOUNT_TYPE_LABELS, Account, AccountType, acco
 from shop.models.baskets import Basket, BasketLine
 from shop.models.catalog import Category, Product, ShopKind
 from shop.models.entities import Entity
+from shop.models.orders import ORDER_STATUS_LABELS, Counter, Order, OrderLine, OrderStatus
 from shop.models.outbox import OutboxMessage, OutboxStatus
 
 __all__ = [
@@ -13,6 +14,11 @@ __all__ = [
     "Basket",
     "BasketLine",
     "Category",
+    "Counter",
+    "ORDER_STATUS_LABELS",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
     "Entity",
     "OutboxMessage",
     "OutboxStatus",

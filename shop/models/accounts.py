@@ -86,6 +86,10 @@ class Account(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The account's own delivery address ("Mon compte"); empty means the entity's.
+    delivery_address: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    delivery_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    delivery_city: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     entity: Mapped[Entity] = relationship(lazy="joined")
     attached_entities: Mapped[list[Entity]] = relationship(
@@ -130,6 +134,13 @@ class Account(UserMixin, db.Model):
     def password_fingerprint(self) -> str:
         """Changes whenever the password does: tokens carry it, so they die with it."""
         return hashlib.sha256((self.password_hash or "unset").encode()).hexdigest()[:16]
+
+    def delivery(self) -> tuple[str, str, str]:
+        """The account's delivery address, or its entity's when it has none of its own."""
+        if self.delivery_address and not self.entity.overseas:
+            return self.delivery_address, self.delivery_postcode, self.delivery_city
+        entity = self.entity
+        return entity.delivery_address, entity.delivery_postcode, entity.delivery_city
 
     def orderable_entities(self) -> list[Entity]:
         """The home entity first, then the other sections attached to the account."""

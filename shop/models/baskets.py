@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +13,9 @@ from shop.clock import utcnow
 from shop.dbtypes import UTCDateTime
 from shop.extensions import db
 from shop.models.catalog import Product, ShopKind
+
+if TYPE_CHECKING:
+    from shop.models.orders import Order
 
 
 class Basket(db.Model):
@@ -21,7 +26,10 @@ class Basket(db.Model):
         ForeignKey("accounts.id", ondelete="CASCADE"), unique=True
     )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set while the basket holds a saved order's lines being modified.
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
 
+    order: Mapped[Order | None] = relationship()
     lines: Mapped[list[BasketLine]] = relationship(
         back_populates="basket",
         cascade="all, delete-orphan",
@@ -51,3 +59,12 @@ class BasketLine(db.Model):
 
     basket: Mapped[Basket] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship(lazy="joined", innerjoin=True)
+
+    # A basket is priced at today's prices (an order keeps the prices it was saved with).
+    @property
+    def unit_price(self) -> Decimal:
+        return self.product.unit_price
+
+    @property
+    def vat_rate(self) -> Decimal:
+        return self.product.vat_rate

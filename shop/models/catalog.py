@@ -81,6 +81,11 @@ class Product(db.Model):
         CheckConstraint("quantity_step >= 1", name="quantity_step_positive"),
         CheckConstraint("max_quantity >= min_quantity", name="max_not_below_min"),
         CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),
+        # Reservations can never exceed what is on hand: availability is never negative.
+        CheckConstraint(
+            "reserved_quantity >= 0 AND reserved_quantity <= stock_on_hand",
+            name="reserved_within_stock",
+        ),
         CheckConstraint("unit_price >= 0", name="price_not_negative"),
         CheckConstraint("vat_rate >= 0 AND vat_rate < 100", name="vat_rate_range"),
         CheckConstraint("weight_grams >= 0", name="weight_not_negative"),
@@ -98,6 +103,8 @@ class Product(db.Model):
     max_quantity: Mapped[int] = mapped_column(Integer, default=100)
     quantity_step: Mapped[int] = mapped_column(Integer, default=1)
     stock_on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    # Sum of the order lines' reserved quantities, kept by shop.ordering.reservations.
+    reserved_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     weight_grams: Mapped[int] = mapped_column(Integer, default=0)
     orderable_from: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

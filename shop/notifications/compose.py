@@ -11,12 +11,19 @@ from shop.models import OutboxMessage
 
 
 def queue_email(
-    *, recipient: str, kind: str, template: str, locale: str = "fr", **context
+    *,
+    recipient: str,
+    kind: str,
+    template: str,
+    locale: str = "fr",
+    attachment: tuple[str, str, bytes] | None = None,
+    **context,
 ) -> OutboxMessage:
     """Add a message to the outbox in the current transaction; it is sent after commit.
 
     ``template`` names ``templates/email/<template>.txt`` (required), whose first line is
-    ``Subject: ...``, and optionally ``<template>.html``.
+    ``Subject: ...``, and optionally ``<template>.html``. ``attachment`` is
+    ``(file name, content type, data)``.
     """
     with force_locale(locale):
         text = render_template(f"email/{template}.txt", **context)
@@ -34,6 +41,8 @@ def queue_email(
         body_html=html,
         kind=kind,
     )
+    if attachment is not None:
+        message.attachment_name, message.attachment_type, message.attachment_data = attachment
     db.session.add(message)
     from shop.notifications import mark_queued
 

@@ -69,6 +69,10 @@ def deliver(message: OutboxMessage) -> None:
         html=message.body_html,
     )
     mail_message.extra_headers = {"X-Shop-Message-Id": str(message.id)}
+    if message.attachment_data is not None:
+        mail_message.attach(
+            message.attachment_name, message.attachment_type, message.attachment_data
+        )
     transport = current_app.config["SHOP_MAIL_TRANSPORT"]
     if transport == "folder":
         folder = Path(current_app.config["SHOP_MAIL_FOLDER"])

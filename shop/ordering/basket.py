@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shop.errors import DomainError
 from shop.extensions import db
-from shop.models import Account, Basket, BasketLine, Entity, Product, ShopKind
+from shop.models import Account, Basket, BasketLine, Entity, Order, Product, ShopKind
 from shop.ordering.pricing import Totals, compute_totals
 from shop.ordering.shipping import estimate_shipping
 
@@ -153,8 +153,10 @@ def remove_line(account: Account, product_id: int) -> None:
 
 
 def empty_basket(account: Account) -> None:
+    """Empty the basket; a saved order being modified keeps its lines and reservation."""
     basket = lock_basket(account)
     basket.lines.clear()
+    basket.order_id = None
     db.session.flush()
 
 
@@ -165,6 +167,11 @@ class BasketView:
     delivery_entity: Entity
 
     @property
+    def modifying(self) -> Order | None:
+        """The saved order this basket is modifying, if any."""
+        return self.basket.order if self.basket is not None else None
+
+    @property
     def empty(self) -> bool:
         return not self.totals.lines
 
@@ -172,10 +179,10 @@ class BasketView:
 def view_basket(account: Account, today: date, dispatch_weekday: int) -> BasketView:
     """The basket priced, with its shipping estimate to the account's entity."""
     basket = find_basket(account)
-    items = [(line.product, line.quantity) for line in basket.lines] if basket else []
+    items = list(basket.lines) if basket else []
     shipping = None
     if items:
-        weight = sum(product.weight_grams * quantity for product, quantity in items)
+        weight = sum(line.product.weight_grams * line.quantity for line in items)
         shipping = estimate_shipping(
             basket.shop, weight, account.entity.overseas, today, dispatch_weekday
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from shop.models.catalog import Product, money
 from shop.ordering.shipping import ShippingEstimate
@@ -18,6 +19,7 @@ class PricedLine:
     quantity: int
     unit_price: Decimal
     unit_price_incl_vat: Decimal
+    vat_rate: Decimal
     total_excl_vat: Decimal
     vat: Decimal
     total_incl_vat: Decimal
@@ -39,24 +41,32 @@ class Totals:
         return sum(line.product.weight_grams * line.quantity for line in self.lines)
 
 
-def price_line(product: Product, quantity: int) -> PricedLine:
-    total = money(product.unit_price * quantity)
-    vat = money(total * product.vat_rate / 100)
+class Priceable(Protocol):
+    """A basket line (today's prices) or an order line (prices kept when it was saved)."""
+
+    product: Product
+    quantity: int
+    unit_price: Decimal
+    vat_rate: Decimal
+
+
+def price_line(line: Priceable) -> PricedLine:
+    total = money(line.unit_price * line.quantity)
+    vat = money(total * line.vat_rate / 100)
     return PricedLine(
-        product=product,
-        quantity=quantity,
-        unit_price=product.unit_price,
-        unit_price_incl_vat=product.unit_price_incl_vat,
+        product=line.product,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        unit_price_incl_vat=money(line.unit_price * (1 + line.vat_rate / 100)),
+        vat_rate=line.vat_rate,
         total_excl_vat=total,
         vat=vat,
         total_incl_vat=total + vat,
     )
 
 
-def compute_totals(
-    items: Iterable[tuple[Product, int]], shipping: ShippingEstimate | None
-) -> Totals:
-    lines = [price_line(product, quantity) for product, quantity in items]
+def compute_totals(items: Iterable[Priceable], shipping: ShippingEstimate | None) -> Totals:
+    lines = [price_line(line) for line in items]
     sub_ht = sum((line.total_excl_vat for line in lines), ZERO)
     sub_vat = sum((line.vat for line in lines), ZERO)
     ship_ht = shipping.fee_excl_vat if shipping else ZERO

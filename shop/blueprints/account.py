@@ -1,0 +1,110 @@
+"""Mon compte: coordinates, delivery and billing addresses, orders in progress and validated."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import EmailField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from shop.clock import utcnow
+from shop.extensions import db
+from shop.models import Order, OrderStatus
+from shop.ordering.orders import order_totals
+
+bp = Blueprint("account", __name__, url_prefix="/mon-compte")
+
+
+class CoordinatesForm(FlaskForm):
+    last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=80)])
+    first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=80)])
+    email = EmailField(_l("Adresse email"), validators=[DataRequired(), Email(), Length(max=254)])
+    phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=32)])
+    submit = SubmitField(_l("Enregistrer les modifications"))
+
+
+class DeliveryForm(FlaskForm):
+    delivery_address = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=255)])
+    delivery_postcode = StringField(_l("Code postal"), validators=[DataRequired(), Length(max=10)])
+    delivery_city = StringField(_l("Ville"), validators=[DataRequired(), Length(max=120)])
+    submit = SubmitField(_l("Enregistrer l'adresse de livraison"))
+
+
+def _page(coordinates: CoordinatesForm | None = None, delivery: DeliveryForm | None = None):
+    account = current_user
+    address, postcode, city = account.delivery()
+    coordinates = coordinates or CoordinatesForm(obj=account, formdata=None)
+    delivery = delivery or DeliveryForm(
+        formdata=None,
+        data={"delivery_address": address, "delivery_postcode": postcode, "delivery_city": city},
+    )
+    own_orders = db.session.scalars(
+        select(Order)
+        .where(Order.account_id == account.id)
+        .order_by(Order.created_at.desc())
+        .options(selectinload(Order.lines))
+    ).all()
+    now = utcnow()
+    in_progress = [o for o in own_orders if o.status is not OrderStatus.VALIDATED]
+    validated = [o for o in own_orders if o.status is OrderStatus.VALIDATED]
+    return render_template(
+        "account/show.html",
+        coordinates=coordinates,
+        delivery=delivery,
+        in_progress=in_progress,
+        validated=validated,
+        totals={o.id: order_totals(o) for o in own_orders},
+        now=now,
+        OrderStatus=OrderStatus,
+    )
+
+
+@bp.get("")
+@login_required
+def show():
+    return _page()
+
+
+@bp.post("/coordonnees")
+@login_required
+def update_coordinates():
+    form = CoordinatesForm()
+    if not form.validate_on_submit():
+        return _page(coordinates=form), 400
+    account = current_user
+    account.last_name = form.last_name.data.strip()
+    account.first_name = form.first_name.data.strip()
+    account.email = form.email.data.strip().lower()
+    account.phone = (form.phone.data or "").strip()
+    db.session.commit()
+    flash(_("Vos coordonnées sont enregistrées."), "success")
+    return redirect(url_for("account.show"))
+
+
+@bp.post("/adresse-livraison")
+@login_required
+def update_delivery():
+    account = current_user
+    if account.entity.overseas:
+        flash(
+            _(
+                "Les sections d'outre-mer ne peuvent pas modifier leur adresse de livraison "
+                "(surtaxes douanières)."
+            ),
+            "danger",
+        )
+        return redirect(url_for("account.show"))
+    form = DeliveryForm()
+    if not form.validate_on_submit():
+        return _page(delivery=form), 400
+    account.delivery_address = form.delivery_address.data.strip()
+    account.delivery_postcode = form.delivery_postcode.data.strip()
+    account.delivery_city = form.delivery_city.data.strip()
+    db.session.commit()
+    flash(_("Votre adresse de livraison est enregistrée."), "success")
+    return redirect(url_for("account.show"))

@@ -1,0 +1,220 @@
+"""Orders: save the basket (reserve), the quote and its PDF, modify, validate."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
+
+from shop.blueprints.guards import orderer_required
+from shop.clock import shop_timezone, utcnow
+from shop.documents.pdf import order_pdf
+from shop.errors import DomainError
+from shop.extensions import db
+from shop.models import OrderStatus
+from shop.notifications import queue_email
+from shop.ordering import orders
+
+bp = Blueprint("orders", __name__)
+
+
+class ValidateForm(FlaskForm):
+    reference = StringField(
+        _l("Votre référence pour cette commande (facultatif)"),
+        validators=[Optional(), Length(max=64)],
+    )
+    delivery_name = StringField(_l("Destinataire"), validators=[DataRequired(), Length(max=160)])
+    delivery_address = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=255)])
+    delivery_postcode = StringField(_l("Code postal"), validators=[DataRequired(), Length(max=10)])
+    delivery_city = StringField(_l("Ville"), validators=[DataRequired(), Length(max=120)])
+    delivery_phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=32)])
+    submit = SubmitField(_l("Valider votre commande"))
+
+    def delivery(self) -> orders.DeliveryAddress:
+        return orders.DeliveryAddress(
+            name=self.delivery_name.data.strip(),
+            address=self.delivery_address.data.strip(),
+            postcode=self.delivery_postcode.data.strip(),
+            city=self.delivery_city.data.strip(),
+            phone=(self.delivery_phone.data or "").strip(),
+        )
+
+
+def _flash_error(error: DomainError) -> None:
+    flash(str(error), "danger")
+    for problem in getattr(error, "problems", []):
+        flash(str(problem), "danger")
+
+
+def _own_order_or_404(order_id: int):
+    try:
+        return orders.find_own_order(current_user, order_id)
+    except orders.OrderNotFound:
+        abort(404)
+
+
+@bp.post("/panier/enregistrer")
+@orderer_required
+def save():
+    try:
+        order = orders.save_basket(
+            current_user, utcnow(), shop_timezone(), current_app.config["SHOP_DISPATCH_WEEKDAY"]
+        )
+    except orders.OrderNotFound:
+        abort(404)
+    except orders.OrderExpired as error:
+        db.session.rollback()
+        orders.detach_basket(current_user)
+        db.session.commit()
+        flash(str(error), "danger")
+        flash(
+            _("Votre panier est conservé : enregistrez-le pour en faire une nouvelle commande."),
+            "info",
+        )
+        return redirect(url_for("basket.show"))
+    except DomainError as error:
+        db.session.rollback()
+        _flash_error(error)
+        return redirect(url_for("basket.show"))
+    db.session.commit()
+    flash(
+        _(
+            "Votre commande %(number)s est enregistrée : les produits sont réservés jusqu'à sa "
+            "validation.",
+            number=order.number,
+        ),
+        "success",
+    )
+    return redirect(url_for("orders.show", order_id=order.id))
+
+
+@bp.get("/commande/<int:order_id>")
+@orderer_required
+def show(order_id: int):
+    order = _own_order_or_404(order_id)
+    form = ValidateForm(
+        data={
+            "reference": order.customer_reference,
+            "delivery_name": order.delivery_name,
+            "delivery_address": order.delivery_address,
+            "delivery_postcode": order.delivery_postcode,
+            "delivery_city": order.delivery_city,
+            "delivery_phone": order.delivery_phone,
+        }
+    )
+    return _render_order(order, form)
+
+
+def _render_order(order, form, status: int = 200):
+    now = utcnow()
+    return (
+        render_template(
+            "orders/show.html",
+            order=order,
+            totals=orders.order_totals(order),
+            form=form,
+            expired=order.is_expired(now),
+            days_left=orders.days_left(order, now),
+            OrderStatus=OrderStatus,
+        ),
+        status,
+    )
+
+
+@bp.get("/commande/<int:order_id>/pdf")
+@orderer_required
+def pdf(order_id: int):
+    order = _own_order_or_404(order_id)
+    response = make_response(order_pdf(order, orders.order_totals(order)))
+    response.headers["Content-Type"] = "application/pdf"
+    kind = "devis" if order.status is OrderStatus.SAVED else "commande"
+    response.headers["Content-Disposition"] = f'attachment; filename="{kind}-{order.number}.pdf"'
+    return response
+
+
+@bp.post("/commande/<int:order_id>/modifier")
+@orderer_required
+def modify(order_id: int):
+    try:
+        order = orders.start_modification(current_user, order_id, utcnow())
+    except orders.OrderNotFound:
+        abort(404)
+    except DomainError as error:
+        db.session.rollback()
+        _flash_error(error)
+        return redirect(url_for("orders.show", order_id=order_id))
+    db.session.commit()
+    flash(
+        _(
+            "La commande %(number)s est dans votre panier : modifiez-la puis enregistrez-la. "
+            "Ses produits restent réservés et sa date limite de validation ne change pas.",
+            number=order.number,
+        ),
+        "info",
+    )
+    return redirect(url_for("basket.show"))
+
+
+@bp.post("/commande/<int:order_id>/valider")
+@orderer_required
+def validate(order_id: int):
+    order = _own_order_or_404(order_id)
+    form = ValidateForm()
+    if not form.validate_on_submit():
+        return _render_order(order, form, 400)
+    try:
+        order = orders.validate_order(
+            current_user,
+            order_id,
+            reference=form.reference.data or "",
+            delivery=form.delivery(),
+            now=utcnow(),
+            tz=shop_timezone(),
+            objects_per_year=current_app.config["SHOP_OBJECT_ORDERS_PER_YEAR"],
+            contact_email=current_app.config["SHOP_HEAD_OFFICE_EMAIL"],
+        )
+        totals = orders.order_totals(order)
+        queue_email(
+            recipient=order.account.email,
+            kind="order-validated",
+            template="order_validated",
+            locale=order.account.locale,
+            attachment=(
+                f"commande-{order.number}.pdf",
+                "application/pdf",
+                order_pdf(order, totals),
+            ),
+            order=order,
+            totals=totals,
+        )
+    except orders.OrderNotFound:
+        abort(404)
+    except DomainError as error:
+        db.session.rollback()
+        if error.field and hasattr(form, error.field):  # shown beside the field
+            getattr(form, error.field).errors.append(str(error))
+            return _render_order(_own_order_or_404(order_id), form, 400)
+        _flash_error(error)
+        return redirect(url_for("orders.show", order_id=order_id))
+    db.session.commit()
+    flash(
+        _(
+            "Votre commande %(number)s est validée. Un email récapitulatif vous a été envoyé.",
+            number=order.number,
+        ),
+        "success",
+    )
+    return redirect(url_for("orders.show", order_id=order.id))

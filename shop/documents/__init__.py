@@ -1,0 +1,1 @@
+"""Documents the shop produces: order PDFs (quote or confirmation)."""

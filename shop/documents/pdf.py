@@ -1,0 +1,185 @@
+"""The order as a PDF: "DEVIS en attente de validation" while saved, the confirmation once
+validated. ReportLab's base fonts render French accents and the euro sign."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from xml.sax.saxutils import escape
+
+from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from shop.models import Order, OrderStatus
+from shop.ordering.pricing import Totals
+
+
+def _money(value) -> str:
+    return format_currency(value, "EUR")
+
+
+def order_pdf(order: Order, totals: Totals) -> bytes:
+    buffer = BytesIO()
+    title = (
+        _("DEVIS en attente de validation")
+        if order.status is OrderStatus.SAVED
+        else _("Confirmation de commande")
+    )
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"{title} {order.number}",
+        author=_("Boutique des imprimés et objets"),
+    )
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=8.5, leading=10.5)
+
+    def para(text: str, style=small) -> Paragraph:
+        return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+    story = [
+        para(_("Boutique des imprimés et objets"), styles["Normal"]),
+        para(f"{title} — {order.number}", styles["Title"]),
+        para(
+            _("Enregistrée le %(date)s", date=format_datetime(order.created_at, "dd/MM/yyyy HH:mm"))
+            + (
+                "\n"
+                + _(
+                    "À valider avant le %(date)s",
+                    date=format_datetime(order.deadline, "dd/MM/yyyy HH:mm"),
+                )
+                if order.status is OrderStatus.SAVED
+                else ""
+            )
+            + (
+                "\n"
+                + _(
+                    "Validée le %(date)s",
+                    date=format_datetime(order.validated_at, "dd/MM/yyyy HH:mm"),
+                )
+                if order.validated_at
+                else ""
+            )
+            + (
+                "\n" + _("Référence : %(ref)s", ref=order.customer_reference)
+                if order.customer_reference
+                else ""
+            )
+        ),
+        Spacer(1, 4 * mm),
+    ]
+    billing = order.billing_entity
+    addresses = Table(
+        [
+            [
+                para(_("Adresse de livraison"), styles["Heading4"]),
+                para(_("Informations de facturation"), styles["Heading4"]),
+            ],
+            [
+                para(
+                    f"{order.delivery_name}\n{order.delivery_address}\n"
+                    f"{order.delivery_postcode} {order.delivery_city}\n{order.delivery_phone}"
+                ),
+                para(
+                    f"{billing.billing_name or billing.name}\n{billing.billing_address}\n"
+                    f"{billing.billing_postcode} {billing.billing_city}\n"
+                    + _(
+                        "Commandé par %(name)s (%(identifier)s)",
+                        name=order.account.full_name,
+                        identifier=order.account.identifier,
+                    )
+                ),
+            ],
+        ],
+        colWidths=[90 * mm, 90 * mm],
+    )
+    addresses.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story += [addresses, Spacer(1, 5 * mm)]
+
+    header = [
+        _("Désignation produit"),
+        _("Réf."),
+        _("P.U. H.T."),
+        _("P.U. T.T.C."),
+        _("Quantité"),
+        _("Total H.T."),
+        _("Total T.T.C."),
+    ]
+    rows = [[para(h) for h in header]]
+    for line in totals.lines:
+        rows.append(
+            [
+                para(line.product.name),
+                para(line.product.reference),
+                _money(line.unit_price),
+                _money(line.unit_price_incl_vat),
+                str(line.quantity),
+                _money(line.total_excl_vat),
+                _money(line.total_incl_vat),
+            ]
+        )
+    shipping = totals.shipping
+    summary = [
+        (_("SOUS-TOTAL H.T."), totals.subtotal_excl_vat),
+        (_("SOUS-TOTAL T.V.A."), totals.subtotal_vat),
+        (_("SOUS-TOTAL T.T.C."), totals.subtotal_incl_vat),
+        (_("Frais de livraison H.T."), shipping.fee_excl_vat),
+        (_("Frais de livraison T.V.A."), shipping.vat),
+        (_("Frais de livraison T.T.C."), shipping.fee_incl_vat),
+        (_("TOTAL H.T."), totals.total_excl_vat),
+        (_("TOTAL T.V.A."), totals.total_vat),
+        (_("TOTAL T.T.C."), totals.total_incl_vat),
+    ]
+    first_summary = len(rows)
+    for label, amount in summary:
+        rows.append(["", "", "", "", label, "", _money(amount)])
+    table = Table(
+        rows,
+        colWidths=[52 * mm, 34 * mm, 18 * mm, 18 * mm, 22 * mm, 18 * mm, 20 * mm],
+        repeatRows=1,
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+                ("GRID", (0, 0), (-1, first_summary - 1), 0.4, colors.grey),
+                ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                *[("SPAN", (4, r), (5, r)) for r in range(first_summary, len(rows))],
+                ("LINEABOVE", (4, len(rows) - 3), (-1, len(rows) - 3), 0.6, colors.black),
+                ("FONTNAME", (4, len(rows) - 3), (-1, -1), "Helvetica-Bold"),
+            ]
+        )
+    )
+    story += [
+        table,
+        Spacer(1, 4 * mm),
+        para(
+            _(
+                "Livraison %(carrier)s — date de livraison estimée : %(date)s.",
+                carrier=shipping.carrier,
+                date=format_date(shipping.delivery_date, "dd/MM/yyyy"),
+            )
+        ),
+    ]
+    if order.status is OrderStatus.SAVED:
+        story.append(
+            para(
+                _(
+                    "3 jours avant la date limite de validation, un rappel est envoyé par email. "
+                    "À l'échéance de la période de réservation de 7 jours et sans action de votre "
+                    "part, la commande est supprimée et les produits sont remis en stock."
+                )
+            )
+        )
+    document.build(story)
+    return buffer.getvalue()

@@ -1,0 +1,138 @@
+"""Orders: a saved basket that reserves stock, waits for validation, then becomes final."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.clock import utcnow
+from shop.dbtypes import UTCDateTime
+from shop.extensions import db
+from shop.models.accounts import Account
+from shop.models.catalog import Product, ShopKind
+from shop.models.entities import Entity
+from shop.ordering.shipping import ShippingEstimate
+
+
+def _enum(kind: type[enum.Enum], length: int) -> Enum:
+    return Enum(
+        kind,
+        native_enum=False,
+        length=length,
+        values_callable=lambda kinds: [k.value for k in kinds],
+        validate_strings=True,
+    )
+
+
+class OrderStatus(enum.Enum):
+    SAVED = "saved"  # "Enregistrée": stock reserved, waiting for validation
+    VALIDATED = "validated"  # final: no later change
+    CANCELLED = "cancelled"  # "Annulée" (e.g. expired): reservation released
+
+    @property
+    def label(self) -> str:
+        return str(ORDER_STATUS_LABELS[self])
+
+
+ORDER_STATUS_LABELS = {
+    OrderStatus.SAVED: _l("Enregistrée"),
+    OrderStatus.VALIDATED: _l("Validée"),
+    OrderStatus.CANCELLED: _l("Annulée"),
+}
+
+
+class Counter(db.Model):
+    """Named counters for gap-free numbers, incremented under the row's lock."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "2023-05-08-00398": the local date of saving and a running number.
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # The entity that receives the goods; billing stays with the orderer's entity.
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), index=True)
+    billing_entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
+    shop: Mapped[ShopKind] = mapped_column(_enum(ShopKind, 16))
+    status: Mapped[OrderStatus] = mapped_column(
+        _enum(OrderStatus, 16), default=OrderStatus.SAVED, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Validation deadline, 7 calendar days after saving (in the shop's time zone).
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(32))
+    # The orderer's own reference for the order, given when validating (optional).
+    customer_reference: Mapped[str] = mapped_column(String(64), default="")
+    delivery_name: Mapped[str] = mapped_column(String(160))
+    delivery_address: Mapped[str] = mapped_column(String(255))
+    delivery_postcode: Mapped[str] = mapped_column(String(10))
+    delivery_city: Mapped[str] = mapped_column(String(120))
+    delivery_phone: Mapped[str] = mapped_column(String(32), default="")
+    shipping_carrier: Mapped[str] = mapped_column(String(64))
+    shipping_excl_vat: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    shipping_vat: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    dispatch_date: Mapped[date] = mapped_column(Date)
+    estimated_delivery: Mapped[date] = mapped_column(Date)
+
+    account: Mapped[Account] = relationship()
+    entity: Mapped[Entity] = relationship(foreign_keys=[entity_id])
+    billing_entity: Mapped[Entity] = relationship(foreign_keys=[billing_entity_id])
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Order {self.number} {self.status.value}>"
+
+    @property
+    def shipping(self) -> ShippingEstimate:
+        return ShippingEstimate(
+            carrier=self.shipping_carrier,
+            fee_excl_vat=self.shipping_excl_vat,
+            vat=self.shipping_vat,
+            fee_incl_vat=self.shipping_excl_vat + self.shipping_vat,
+            dispatch_date=self.dispatch_date,
+            delivery_date=self.estimated_delivery,
+            paid_by_head_office=self.shop is ShopKind.PRINTED,
+        )
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.status is OrderStatus.SAVED and self.deadline <= now
+
+
+class OrderLine(db.Model):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(
+            "reserved_quantity >= 0 AND reserved_quantity <= quantity", name="reserved_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    # Prices as they were when the order was saved.
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    # What this line holds of the product's stock now (0 once released).
+    reserved_quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship(lazy="joined", innerjoin=True)

@@ -1,0 +1,378 @@
+"""The order life cycle: save (reserve), modify, validate.
+
+Each function works inside the caller's transaction and only flushes; the view commits. A
+refused action raises :class:`OrderError` before anything is written, or the view's rollback
+undoes what was flushed: nothing is ever half-saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _nl
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from shop.errors import DomainError
+from shop.extensions import db
+from shop.models import (
+    Account,
+    BasketLine,
+    Counter,
+    Entity,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    ShopKind,
+)
+from shop.ordering.basket import lock_basket
+from shop.ordering.pricing import Totals, compute_totals
+from shop.ordering.reservations import add_reserved, lock_products, reclaim_expired
+from shop.ordering.shipping import estimate_shipping
+
+VALIDATION_DAYS = 7
+ORDER_COUNTER = "orders"
+
+
+class OrderError(DomainError):
+    """The action is refused; ``problems`` lists one message per product when there are many."""
+
+    def __init__(self, message, problems: list | None = None, field: str | None = None):
+        super().__init__(message, field=field)
+        self.problems = problems or []
+
+
+class OrderNotFound(OrderError):
+    """Not the account's order, or no such order: the view answers 404."""
+
+
+class OrderExpired(OrderError):
+    pass
+
+
+@dataclass(frozen=True)
+class DeliveryAddress:
+    name: str
+    address: str
+    postcode: str
+    city: str
+    phone: str
+
+
+def validation_deadline(saved_at: datetime, tz: ZoneInfo) -> datetime:
+    """Seven calendar days later, wall-clock time in the shop's zone (DST included), in UTC."""
+    local = saved_at.astimezone(tz)
+    return (local + timedelta(days=VALIDATION_DAYS)).astimezone(UTC)
+
+
+def next_order_number(saved_at: datetime, tz: ZoneInfo) -> str:
+    """``YYYY-MM-DD-NNNNN``: the local date and a running number, unique under concurrency.
+
+    The counter row is incremented with ``UPDATE ... RETURNING``, which locks it until the
+    transaction ends: concurrent savers queue on it and never get the same number.
+    """
+    increment = (
+        update(Counter)
+        .where(Counter.name == ORDER_COUNTER)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    value = db.session.execute(increment).scalar()
+    if value is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(Counter).values(name=ORDER_COUNTER, value=1))
+            value = 1
+        except IntegrityError:  # another saver created it first
+            value = db.session.execute(increment).scalar_one()
+    return f"{saved_at.astimezone(tz):%Y-%m-%d}-{value:05d}"
+
+
+def _line_problem(product: Product, quantity: int, available: int, today) -> str | None:
+    if not product.active:
+        return _l("« %(name)s » n'est plus proposé.", name=product.name)
+    if not product.is_open(today):
+        return _l(
+            "« %(name)s » ne peut être commandé qu'à partir du %(date)s.",
+            name=product.name,
+            date=format_date(product.orderable_from, "dd/MM/yyyy"),
+        )
+    if not product.quantity_rule.allows(quantity):
+        return _l("Quantité non valide pour « %(name)s ».", name=product.name)
+    if quantity > available:
+        return _nl(
+            "« %(name)s » : il ne reste que %(num)s exemplaire disponible.",
+            "« %(name)s » : il ne reste que %(num)s exemplaires disponibles.",
+            max(available, 0),
+            name=product.name,
+        )
+    return None
+
+
+def _lock_own_order(account: Account, order_id: int) -> Order:
+    order = db.session.scalar(
+        select(Order)
+        .where(Order.id == order_id, Order.account_id == account.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if order is None:
+        raise OrderNotFound(_l("Commande introuvable."))
+    return order
+
+
+def _require_open(order: Order, now: datetime) -> None:
+    if order.status is OrderStatus.VALIDATED:
+        raise OrderError(
+            _l(
+                "La commande %(number)s est validée : elle ne peut plus être modifiée.",
+                number=order.number,
+            )
+        )
+    if order.status is OrderStatus.CANCELLED:
+        raise OrderError(_l("La commande %(number)s est annulée.", number=order.number))
+    if order.deadline <= now:
+        raise OrderExpired(
+            _l(
+                "Le délai de validation de la commande %(number)s est dépassé : elle a été "
+                "annulée et son stock remis en vente.",
+                number=order.number,
+            )
+        )
+
+
+def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday: int) -> Order:
+    """ "Enregistrer votre commande": reserve every line and open the 7-day validation window.
+
+    When the basket holds a saved order being modified, that order is updated instead: its
+    reservation is adjusted by the difference, its number and deadline stay.
+    """
+    if not account.may_order:
+        raise OrderError(_l("Votre type de compte ne permet pas de passer commande."))
+    basket = lock_basket(account)
+    wanted = {line.product_id: line.quantity for line in basket.lines}
+    if not wanted:
+        raise OrderError(_l("Votre panier est vide."))
+    shop = basket.shop
+
+    order = None
+    held: dict[int, int] = {}
+    if basket.order_id is not None:
+        order = _lock_own_order(account, basket.order_id)
+        _require_open(order, now)
+        held = {line.product_id: line.reserved_quantity for line in order.lines}
+
+    products = lock_products(wanted.keys() | held.keys())
+    reclaim_expired(products.keys(), now)
+    today = now.astimezone(tz).date()
+    problems = []
+    for product_id, quantity in wanted.items():
+        product = products[product_id]
+        available = product.stock_on_hand - product.reserved_quantity + held.get(product_id, 0)
+        problem = _line_problem(product, quantity, available, today)
+        if problem is not None:
+            problems.append(problem)
+    if problems:
+        raise OrderError(_l("Votre commande n'a pas été enregistrée."), problems=problems)
+
+    recipient = account.entity
+    weight = sum(products[pid].weight_grams * quantity for pid, quantity in wanted.items())
+    shipping = estimate_shipping(shop, weight, recipient.overseas, today, dispatch_weekday)
+    if order is None:
+        address, postcode, city = account.delivery()
+        order = Order(
+            number=next_order_number(now, tz),
+            account=account,
+            entity=recipient,
+            billing_entity=account.entity,
+            shop=shop,
+            status=OrderStatus.SAVED,
+            created_at=now,
+            deadline=validation_deadline(now, tz),
+            delivery_name=recipient.name,
+            delivery_address=address,
+            delivery_postcode=postcode,
+            delivery_city=city,
+            delivery_phone=recipient.phone,
+        )
+        db.session.add(order)
+    order.shop = shop
+    order.shipping_carrier = shipping.carrier
+    order.shipping_excl_vat = shipping.fee_excl_vat
+    order.shipping_vat = shipping.vat
+    order.dispatch_date = shipping.dispatch_date
+    order.estimated_delivery = shipping.delivery_date
+    if held:
+        db.session.execute(delete(OrderLine).where(OrderLine.order_id == order.id))
+    db.session.flush()  # the order's id, for its lines
+    # One executemany whatever the number of lines (no per-row RETURNING round trips).
+    db.session.execute(
+        insert(OrderLine),
+        [
+            {
+                "order_id": order.id,
+                "product_id": pid,
+                "quantity": quantity,
+                "unit_price": products[pid].unit_price,
+                "vat_rate": products[pid].vat_rate,
+                "reserved_quantity": quantity,
+            }
+            for pid, quantity in wanted.items()
+        ],
+    )
+    db.session.expire(order, ["lines"])
+    add_reserved({pid: wanted.get(pid, 0) - held.get(pid, 0) for pid in products})
+    basket.lines.clear()
+    basket.order_id = None
+    db.session.flush()
+    return order
+
+
+def start_modification(account: Account, order_id: int, now: datetime) -> Order:
+    """ "Modifier votre commande": put the order's lines back in the basket.
+
+    The order keeps its reservation and its deadline until the basket is saved again.
+    """
+    order = _lock_own_order(account, order_id)
+    _require_open(order, now)
+    basket = lock_basket(account)
+    if basket.lines and basket.order_id != order.id:
+        raise OrderError(
+            _l(
+                "Votre panier contient d'autres produits : enregistrez-les ou videz votre "
+                "panier avant de modifier cette commande."
+            )
+        )
+    basket.lines = [
+        BasketLine(product=line.product, quantity=line.quantity) for line in order.lines
+    ]
+    basket.order_id = order.id
+    db.session.flush()
+    return order
+
+
+def detach_basket(account: Account) -> None:
+    """Forget the order a basket was modifying (after it expired); the lines stay."""
+    basket = lock_basket(account)
+    basket.order_id = None
+    db.session.flush()
+
+
+def validate_order(
+    account: Account,
+    order_id: int,
+    *,
+    reference: str,
+    delivery: DeliveryAddress | None,
+    now: datetime,
+    tz: ZoneInfo,
+    objects_per_year: int,
+    contact_email: str,
+) -> Order:
+    """ "Valider votre commande": final, no later change.
+
+    The order row is locked and re-checked inside the lock, so a validation racing the
+    expiry sweeper (or a second click) sees the other's result: exactly one wins.
+    """
+    order = _lock_own_order(account, order_id)
+    _require_open(order, now)
+    if order.shop is ShopKind.OBJECTS:
+        _check_yearly_object_orders(order, now, tz, objects_per_year, contact_email)
+    if delivery is not None and _delivery_changed(order, delivery):
+        if order.entity.overseas:
+            raise OrderError(
+                _l(
+                    "Les sections d'outre-mer ne peuvent pas modifier leur adresse de livraison "
+                    "(surtaxes douanières)."
+                ),
+                field="delivery_address",
+            )
+        order.delivery_name = delivery.name
+        order.delivery_address = delivery.address
+        order.delivery_postcode = delivery.postcode
+        order.delivery_city = delivery.city
+        order.delivery_phone = delivery.phone
+    order.status = OrderStatus.VALIDATED
+    order.validated_at = now
+    order.customer_reference = reference.strip()
+    basket = lock_basket(account)
+    if basket.order_id == order.id:  # a modification left pending: the order is now final
+        basket.lines.clear()
+        basket.order_id = None
+    db.session.flush()
+    return order
+
+
+def _delivery_changed(order: Order, delivery: DeliveryAddress) -> bool:
+    current = (
+        order.delivery_name,
+        order.delivery_address,
+        order.delivery_postcode,
+        order.delivery_city,
+        order.delivery_phone,
+    )
+    return current != (
+        delivery.name,
+        delivery.address,
+        delivery.postcode,
+        delivery.city,
+        delivery.phone,
+    )
+
+
+def _check_yearly_object_orders(
+    order: Order, now: datetime, tz: ZoneInfo, limit: int, contact_email: str
+) -> None:
+    # Lock the entity: two validations for the same entity count one after the other.
+    db.session.execute(select(Entity.id).where(Entity.id == order.entity_id).with_for_update())
+    local = now.astimezone(tz)
+    year_start = datetime(local.year, 1, 1, tzinfo=tz).astimezone(UTC)
+    year_end = datetime(local.year + 1, 1, 1, tzinfo=tz).astimezone(UTC)
+    validated = db.session.scalar(
+        select(func.count(Order.id)).where(
+            Order.entity_id == order.entity_id,
+            Order.shop == ShopKind.OBJECTS,
+            Order.status == OrderStatus.VALIDATED,
+            Order.validated_at >= year_start,
+            Order.validated_at < year_end,
+        )
+    )
+    if validated >= limit:
+        raise OrderError(
+            _nl(
+                "Les commandes d'objets sur stock sont limitées à %(num)s par an et par entité. "
+                "Pour toute demande complémentaire, contactez l'administrateur du siège : "
+                "%(email)s.",
+                "Les commandes d'objets sur stock sont limitées à %(num)s par an et par entité. "
+                "Pour toute demande complémentaire, contactez l'administrateur du siège : "
+                "%(email)s.",
+                limit,
+                email=contact_email,
+            )
+        )
+
+
+def find_own_order(account: Account, order_id: int) -> Order:
+    order = db.session.scalar(
+        select(Order).where(Order.id == order_id, Order.account_id == account.id)
+    )
+    if order is None:
+        raise OrderNotFound(_l("Commande introuvable."))
+    return order
+
+
+def order_totals(order: Order) -> Totals:
+    return compute_totals(order.lines, order.shipping)
+
+
+def days_left(order: Order, now: datetime) -> int:
+    """Whole days before the deadline, rounded up (0 once it has passed)."""
+    remaining = order.deadline - now
+    if remaining <= timedelta(0):
+        return 0
+    return remaining.days + (1 if remaining % timedelta(days=1) else 0)

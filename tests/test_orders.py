@@ -1,0 +1,428 @@
+"""Save = reserve, the quote and its PDF, modify, validate, "Mon compte"."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+import time_machine
+from pypdf import PdfReader
+
+from shop.clock import utcnow
+from shop.extensions import db
+from shop.models import Account, Entity, Order, OrderStatus, Product, ShopKind
+from shop.ordering.orders import validation_deadline
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def add(browser, product_id, quantity):
+    return browser.post(
+        "/panier/ajouter", {"product_id": str(product_id), "quantity": str(quantity)}
+    )
+
+
+def save(browser):
+    return browser.post("/panier/enregistrer", follow_redirects=True)
+
+
+def reserved(app, product_id) -> tuple[int, int]:
+    with app.app_context():
+        product = db.session.get(Product, product_id)
+        return product.stock_on_hand, product.reserved_quantity
+
+
+def only_order(app) -> Order:
+    with app.app_context():
+        order = db.session.query(Order).one()
+        db.session.expunge_all()
+        return order
+
+
+def validate_form(**overrides):
+    data = {
+        "reference": "ANSH-2026-001",
+        "delivery_name": "MGEN SECTION DE L'AIN",
+        "delivery_address": "12 avenue Alsace-Lorraine",
+        "delivery_postcode": "01000",
+        "delivery_city": "BOURG-EN-BRESSE",
+        "delivery_phone": "04 74 00 00 01",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_save_reserves_stock_numbers_the_order_and_empties_the_basket(
+    app, login_as, create_product
+):
+    browser = login_as("mgen-sd01")
+    first = create_product(name="Dépliant été", stock=100, unit_price=Decimal("1.50"))
+    second = create_product(stock=50, vat_rate=Decimal("5.50"))
+    add(browser, first, 30)
+    add(browser, second, 10)
+    page = save(browser).get_data(as_text=True)
+    assert "est enregistrée" in page
+    assert "DEVIS en attente de validation" in page
+    assert reserved(app, first) == (100, 30)
+    assert reserved(app, second) == (50, 10)
+    order = only_order(app)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-\d{5}", order.number)
+    assert order.number.startswith(utcnow().astimezone(PARIS).strftime("%Y-%m-%d"))
+    assert order.status is OrderStatus.SAVED
+    assert timedelta(days=6, hours=22) < order.deadline - utcnow() <= timedelta(days=7, hours=1)
+    assert "Votre panier est vide." in browser.get("/panier").get_data(as_text=True)
+    # The quote shows the totals: 30 x 1.50 = 45.00 + 10 x 1.00 = 10.00 -> 55.00 excl. VAT.
+    assert "55,00\xa0€" in page and "7 jours restants" in page
+
+
+def test_deadline_is_seven_calendar_days_in_paris_across_daylight_saving():
+    saved = datetime(2026, 10, 20, 16, 30, tzinfo=UTC)  # 18:30 in Paris (summer time)
+    deadline = validation_deadline(saved, PARIS)
+    assert deadline.astimezone(PARIS) == datetime(2026, 10, 27, 18, 30, tzinfo=PARIS)
+    assert deadline - saved == timedelta(days=7, hours=1)  # clocks went back on 25 October
+    saved = datetime(2027, 3, 25, 9, 0, tzinfo=UTC)
+    assert validation_deadline(saved, PARIS) - saved == timedelta(days=6, hours=23)
+
+
+def test_save_refuses_what_is_not_available_and_changes_nothing(app, login_as, create_product):
+    product = create_product(stock=10)
+    director = login_as("mgen-sd01")
+    add(director, product, 8)
+    save(director)
+    assistant = login_as("mgen-ar01")
+    add(assistant, product, 5)  # the basket only checks stock on hand
+    page = save(assistant).get_data(as_text=True)
+    assert "n&#39;a pas été enregistrée" in page
+    assert "il ne reste que 2 exemplaires disponibles" in page
+    assert reserved(app, product) == (10, 8)
+    with app.app_context():
+        assert db.session.query(Order).count() == 1
+    assert "Enregistrer votre commande" in assistant.get("/panier").get_data(as_text=True)
+
+
+def test_an_expired_reservation_never_counts_even_before_any_job(app, login_as, create_product):
+    product = create_product(stock=10)
+    director = login_as("mgen-sd01")
+    add(director, product, 10)
+    save(director)
+    assistant = login_as("mgen-ar01")
+    add(assistant, product, 4)
+    assert "il ne reste que 0 exemplaire" in save(assistant).get_data(as_text=True)
+    with time_machine.travel(utcnow() + timedelta(days=7, minutes=1), tick=False):
+        page = save(assistant).get_data(as_text=True)
+        assert "est enregistrée" in page
+        assert reserved(app, product) == (10, 4)
+        # The expired order cannot be validated any more.
+        with app.app_context():
+            director_id = db.session.query(Account.id).filter_by(identifier="mgen-sd01").scalar()
+            order_id = db.session.query(Order.id).filter_by(account_id=director_id).scalar()
+        response = director.post(
+            f"/commande/{order_id}/valider", validate_form(), follow_redirects=True
+        )
+        assert "Le délai de validation de la commande" in response.get_data(as_text=True)
+
+
+def test_empty_basket_cannot_be_saved(login_as):
+    browser = login_as("mgen-sd01")
+    assert "Votre panier est vide." in save(browser).get_data(as_text=True)
+
+
+def test_forged_basket_quantity_is_refused_at_save(app, login_as, create_product):
+    from shop.models import BasketLine
+
+    product = create_product(stock=1000, min_quantity=10, max_quantity=100, quantity_step=10)
+    browser = login_as("mgen-sd01")
+    add(browser, product, 10)
+    with app.app_context():
+        db.session.query(BasketLine).update({"quantity": 15})
+        db.session.commit()
+    page = save(browser).get_data(as_text=True)
+    assert "Quantité non valide" in page
+    assert reserved(app, product) == (1000, 0)
+
+
+def test_forged_price_fields_are_ignored(app, login_as, create_product):
+    product = create_product(unit_price=Decimal("4.00"))
+    browser = login_as("mgen-sd01")
+    browser.post(
+        "/panier/ajouter",
+        {"product_id": str(product), "quantity": "2", "unit_price": "0.01", "price": "0"},
+    )
+    save(browser)
+    with app.app_context():
+        order = db.session.query(Order).one()
+        assert order.lines[0].unit_price == Decimal("4.00")
+
+
+def test_modify_adjusts_the_reservation_and_keeps_number_and_deadline(
+    app, login_as, create_product
+):
+    first = create_product(stock=100)
+    second = create_product(stock=100)
+    browser = login_as("mgen-sd01")
+    add(browser, first, 30)
+    add(browser, second, 20)
+    save(browser)
+    before = only_order(app)
+    with time_machine.travel(utcnow() + timedelta(days=2), tick=False):
+        page = browser.post(f"/commande/{before.id}/modifier", follow_redirects=True).get_data(
+            as_text=True
+        )
+        assert f"Vous modifiez la commande {before.number}" in page
+        assert reserved(app, first) == (100, 30)  # still held while modifying
+        browser.post(f"/panier/produit/{first}/quantite", {"quantity": "45"})
+        browser.post(f"/panier/produit/{second}/supprimer")
+        page = save(browser).get_data(as_text=True)
+    assert "est enregistrée" in page
+    after = only_order(app)
+    assert (after.id, after.number, after.deadline) == (before.id, before.number, before.deadline)
+    assert reserved(app, first) == (100, 45)
+    assert reserved(app, second) == (100, 0)
+
+
+def test_validate_is_final_and_sends_the_recap_with_the_pdf(app, login_as, create_product, outbox):
+    product = create_product(name="Livret Prévention « Voix »", stock=100)
+    browser = login_as("mgen-sd01")
+    add(browser, product, 10)
+    save(browser)
+    order = only_order(app)
+    page = browser.post(
+        f"/commande/{order.id}/valider",
+        validate_form(delivery_address="Salle 4, 12 avenue Alsace-Lorraine"),
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "est validée" in page
+    order = only_order(app)
+    assert order.status is OrderStatus.VALIDATED
+    assert order.customer_reference == "ANSH-2026-001"
+    assert order.delivery_address == "Salle 4, 12 avenue Alsace-Lorraine"
+    assert reserved(app, product) == (100, 10)  # held until shipped
+    with app.app_context():  # the order's address changed, not the account's
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        assert account.delivery()[0] == "12 avenue Alsace-Lorraine"
+
+    [mail] = outbox("order-validated")
+    assert mail.recipient == "mgen-sd01@boutique.example"
+    assert order.number in mail.subject and "Livret Prévention « Voix »" in mail.body_text
+    assert mail.attachment_name == f"commande-{order.number}.pdf"
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(mail.attachment_data)).pages)
+    assert "Confirmation de commande" in text and "Livret Prévention « Voix »" in text
+
+    # No later change: validating again or modifying is refused, nothing moves.
+    page = browser.post(
+        f"/commande/{order.id}/valider", validate_form(), follow_redirects=True
+    ).get_data(as_text=True)
+    assert "est validée : elle ne peut plus être modifiée" in page
+    page = browser.post(f"/commande/{order.id}/modifier", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "est validée : elle ne peut plus être modifiée" in page
+    assert len(outbox("order-validated")) == 1
+    assert "Votre panier est vide." in browser.get("/panier").get_data(as_text=True)
+
+
+def test_quote_pdf_is_a_real_pdf_with_accents_and_euros(app, login_as, create_product):
+    product = create_product(name="Carte de vœux « Été »", unit_price=Decimal("3.90"))
+    browser = login_as("mgen-sd01")
+    add(browser, product, 5)
+    save(browser)
+    order = only_order(app)
+    response = browser.get(f"/commande/{order.id}/pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert f'filename="devis-{order.number}.pdf"' in response.headers["Content-Disposition"]
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(response.data)).pages)
+    assert "DEVIS en attente de validation" in text
+    assert "Carte de vœux « Été »" in text
+    assert "19,50 €" in text.replace("\xa0", " ")
+    assert "MGEN SECTION DE L'AIN" in text
+
+
+def test_other_accounts_orders_are_404(app, login_as, create_product):
+    product = create_product()
+    director = login_as("mgen-sd01")
+    add(director, product, 5)
+    save(director)
+    order = only_order(app)
+    assistant = login_as("mgen-ar01")
+    assert assistant.get(f"/commande/{order.id}").status_code == 404
+    assert assistant.get(f"/commande/{order.id}/pdf").status_code == 404
+    assert assistant.post(f"/commande/{order.id}/modifier").status_code == 404
+    assert assistant.post(f"/commande/{order.id}/valider", validate_form()).status_code == 404
+    assert assistant.get("/commande/999999").status_code == 404
+    assert only_order(app).status is OrderStatus.SAVED
+
+
+def test_validate_without_csrf_is_refused(app, login_as, create_product):
+    product = create_product()
+    browser = login_as("mgen-sd01")
+    add(browser, product, 5)
+    save(browser)
+    order = only_order(app)
+    assert (
+        browser.post(f"/commande/{order.id}/valider", validate_form(), csrf=False).status_code
+        == 400
+    )
+    assert only_order(app).status is OrderStatus.SAVED
+
+
+def test_objects_are_limited_to_two_validated_orders_a_year(app, login_as, create_product):
+    product = create_product(shop=ShopKind.OBJECTS, stock=1000)
+    browser = login_as("mgen-sd01")
+    for _ in range(3):
+        add(browser, product, 1)
+        save(browser)
+    with app.app_context():
+        ids = [o.id for o in db.session.query(Order).order_by(Order.id)]
+    for order_id in ids[:2]:
+        browser.post(f"/commande/{order_id}/valider", validate_form())
+    page = browser.post(
+        f"/commande/{ids[2]}/valider", validate_form(), follow_redirects=True
+    ).get_data(as_text=True)
+    assert "limitées à 2 par an et par entité" in page
+    assert app.config["SHOP_HEAD_OFFICE_EMAIL"] in page
+    with app.app_context():
+        assert db.session.get(Order, ids[2]).status is OrderStatus.SAVED
+    # Next calendar year (Paris time) the count starts again.
+    with time_machine.travel(datetime(utcnow().year + 1, 1, 1, 0, 30, tzinfo=PARIS), tick=False):
+        with app.app_context():
+            db.session.query(Order).filter_by(id=ids[2]).update(
+                {"deadline": utcnow() + timedelta(days=1)}
+            )
+            db.session.commit()
+        browser = login_as("mgen-sd01")  # the old session cookie has expired by then
+        page = browser.post(
+            f"/commande/{ids[2]}/valider", validate_form(), follow_redirects=True
+        ).get_data(as_text=True)
+    assert "est validée" in page
+
+
+def test_overseas_sections_cannot_change_the_delivery_address(app, login_as, create_product):
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-ar01").one()
+        account.entity = db.session.query(Entity).filter_by(code="S974").one()
+        db.session.commit()
+    product = create_product()
+    browser = login_as("mgen-ar01")
+    add(browser, product, 1)
+    save(browser)
+    order = only_order(app)
+    assert order.delivery_city == "SAINT-DENIS"
+    response = browser.post(
+        f"/commande/{order.id}/valider",
+        validate_form(delivery_name=order.delivery_name, delivery_address="ailleurs"),
+    )
+    assert response.status_code == 400
+    assert "outre-mer ne peuvent pas modifier" in response.get_data(as_text=True)
+    assert only_order(app).status is OrderStatus.SAVED
+
+
+def test_validation_form_errors_are_shown_and_change_nothing(app, login_as, create_product):
+    product = create_product()
+    browser = login_as("mgen-sd01")
+    add(browser, product, 1)
+    save(browser)
+    order = only_order(app)
+    response = browser.post(
+        f"/commande/{order.id}/valider", validate_form(delivery_city="", reference="x" * 65)
+    )
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    assert only_order(app).status is OrderStatus.SAVED
+
+
+def test_my_account_lists_orders_and_edits_coordinates_and_address(app, login_as, create_product):
+    product = create_product()
+    browser = login_as("mgen-sd01")
+    add(browser, product, 2)
+    save(browser)
+    add(browser, product, 3)
+    save(browser)
+    orders = []
+    with app.app_context():
+        orders = [(o.id, o.number) for o in db.session.query(Order).order_by(Order.id)]
+    browser.post(f"/commande/{orders[0][0]}/valider", validate_form())
+    page = browser.get("/mon-compte").get_data(as_text=True)
+    in_progress, validated = page.split("Mes commandes validées")
+    assert orders[1][1] in in_progress and "Enregistrée" in in_progress
+    assert orders[0][1] in validated and "En attente de facturation" in validated
+    assert f"/commande/{orders[0][0]}/pdf" in validated
+    assert "mgen-sd01" in page and "Directeur de section" in page
+
+    browser.post(
+        "/mon-compte/coordonnees",
+        {
+            "last_name": "Rousseau",
+            "first_name": "Camille",
+            "email": "c.rousseau@example.org",
+            "phone": "06 12",
+        },
+    )
+    browser.post(
+        "/mon-compte/adresse-livraison",
+        {
+            "delivery_address": "2 place Carriat",
+            "delivery_postcode": "01000",
+            "delivery_city": "BOURG-EN-BRESSE",
+        },
+    )
+    # Identifier and type cannot be changed here, even if posted.
+    browser.post(
+        "/mon-compte/coordonnees",
+        {
+            "last_name": "R",
+            "first_name": "C",
+            "email": "x@example.org",
+            "identifier": "pirate",
+            "account_type": "head_office_admin",
+        },
+    )
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        assert account.account_type.value == "section_director"
+        assert account.email == "x@example.org"
+        assert account.delivery() == ("2 place Carriat", "01000", "BOURG-EN-BRESSE")
+    # New orders are delivered to the account's address.
+    add(browser, product, 1)
+    save(browser)
+    with app.app_context():
+        assert (
+            db.session.query(Order).order_by(Order.id.desc()).first().delivery_address
+            == "2 place Carriat"
+        )
+
+
+def test_my_account_bad_input_changes_nothing(app, login_as):
+    browser = login_as("mgen-sd01")
+    response = browser.post(
+        "/mon-compte/coordonnees", {"last_name": "", "first_name": "C", "email": "nope"}
+    )
+    assert response.status_code == 400
+    with app.app_context():
+        assert (
+            db.session.query(Account).filter_by(identifier="mgen-sd01").one().email
+            == "mgen-sd01@boutique.example"
+        )
+
+
+def test_statements_per_save_do_not_grow_with_lines(app, demo, create_product, count_queries):
+    from shop.clock import shop_timezone
+    from shop.ordering import basket as baskets
+    from shop.ordering.orders import save_basket
+
+    products = [create_product(stock=100) for _ in range(20)]
+
+    def statements(n: int) -> int:
+        with app.app_context():
+            account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+            for product_id in products[:n]:
+                baskets.add_to_basket(account, product_id, 1, utcnow().date())
+            db.session.commit()
+            account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+            with count_queries() as counter:
+                save_basket(account, utcnow(), shop_timezone(), 1)
+                db.session.commit()
+            return counter.count
+
+    statements(1)  # the first order ever also creates the order-number counter
+    assert statements(1) == statements(20) <= 10

@@ -1,0 +1,144 @@
+"""Saving and validating under real concurrency: threads behind a barrier, one session each."""
+
+import threading
+
+from shop.clock import local_today, shop_timezone, utcnow
+from shop.extensions import db
+from shop.models import Account, AccountType, Entity, Order, OrderStatus, Product
+from shop.ordering import basket as baskets
+from shop.ordering import orders
+
+
+def make_orderers(app, count: int) -> list[int]:
+    with app.app_context():
+        entity = db.session.query(Entity).filter_by(code="S001").one()
+        accounts = [
+            Account(
+                identifier=f"racer-{n}",
+                account_type=AccountType.SECTION_DIRECTOR,
+                first_name="Racer",
+                last_name=str(n),
+                email=f"racer{n}@example.org",
+                entity=entity,
+            )
+            for n in range(count)
+        ]
+        db.session.add_all(accounts)
+        db.session.commit()
+        return [a.id for a in accounts]
+
+
+def fill(app, account_id: int, items: list[tuple[int, int]]) -> None:
+    with app.app_context():
+        account = db.session.get(Account, account_id)
+        for product_id, quantity in items:
+            baskets.add_to_basket(account, product_id, quantity, local_today())
+        db.session.commit()
+
+
+def race(app, workers: list) -> list:
+    """Run each callable in its own thread and app context, all released at once."""
+    barrier = threading.Barrier(len(workers), timeout=60)
+    results: list = [None] * len(workers)
+
+    def run(index, work):
+        with app.app_context():
+            try:
+                barrier.wait()
+                results[index] = work()
+                db.session.commit()
+            except Exception as exc:  # the outcome is what the test checks
+                db.session.rollback()
+                results[index] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a worker is stuck (deadlock?)"
+    return results
+
+
+def saver(account_id):
+    def work():
+        account = db.session.get(Account, account_id)
+        return orders.save_basket(account, utcnow(), shop_timezone(), 1).number
+
+    return work
+
+
+def test_last_units_go_to_exactly_one_saver(app, demo, create_product):
+    product = create_product(stock=5)
+    racers = make_orderers(app, 4)
+    for account_id in racers:
+        fill(app, account_id, [(product, 5)])
+    results = race(app, [saver(a) for a in racers])
+    winners = [r for r in results if isinstance(r, str)]
+    losers = [r for r in results if isinstance(r, orders.OrderError)]
+    assert len(winners) == 1 and len(losers) == 3, results
+    assert all("il ne reste que 0 exemplaire" in str(p) for e in losers for p in e.problems)
+    with app.app_context():
+        assert db.session.get(Product, product).reserved_quantity == 5
+        assert db.session.query(Order).count() == 1
+
+
+def test_opposite_baskets_never_deadlock_and_never_oversell(app, demo, create_product):
+    first = create_product(stock=30)
+    second = create_product(stock=30)
+    racers = make_orderers(app, 6)
+    for n, account_id in enumerate(racers):
+        items = [(first, 10), (second, 10)] if n % 2 else [(second, 10), (first, 10)]
+        fill(app, account_id, items)
+    results = race(app, [saver(a) for a in racers])
+    winners = [r for r in results if isinstance(r, str)]
+    assert len(winners) == 3, results
+    assert all(isinstance(r, (str, orders.OrderError)) for r in results), results
+    with app.app_context():
+        for product_id in (first, second):
+            product = db.session.get(Product, product_id)
+            assert product.reserved_quantity == 30 <= product.stock_on_hand
+
+
+def test_order_numbers_are_unique_under_concurrency(app, demo, create_product):
+    product = create_product(stock=1000)
+    racers = make_orderers(app, 8)
+    for account_id in racers:
+        fill(app, account_id, [(product, 1)])
+    results = race(app, [saver(a) for a in racers])
+    assert all(isinstance(r, str) for r in results), results
+    assert len(set(results)) == 8
+    assert sorted(int(r[-5:]) for r in results) == list(range(1, 9))
+
+
+def test_double_validation_at_once_validates_once(app, demo, create_product):
+    product = create_product(stock=100)
+    [account_id] = make_orderers(app, 1)
+    fill(app, account_id, [(product, 3)])
+    with app.app_context():
+        order = orders.save_basket(
+            db.session.get(Account, account_id), utcnow(), shop_timezone(), 1
+        )
+        db.session.commit()
+        order_id = order.id
+
+    def validator():
+        account = db.session.get(Account, account_id)
+        return orders.validate_order(
+            account,
+            order_id,
+            reference="",
+            delivery=None,
+            now=utcnow(),
+            tz=shop_timezone(),
+            objects_per_year=2,
+            contact_email="x@example.org",
+        ).status
+
+    results = race(app, [validator, validator])
+    successes = [r for r in results if r is OrderStatus.VALIDATED]
+    refusals = [r for r in results if isinstance(r, orders.OrderError)]
+    assert len(successes) == 1 and len(refusals) == 1, results
+    assert "ne peut plus être modifiée" in str(refusals[0])
