@@ -426,3 +426,27 @@ def test_statements_per_save_do_not_grow_with_lines(app, demo, create_product, c
 
     statements(1)  # the first order ever also creates the order-number counter
     assert statements(1) == statements(20) <= 10
+
+
+def test_a_validation_that_rolls_back_sends_nothing(app, login_as, create_product, outbox, monkeypatch):
+    import shop.blueprints.orders as views
+
+    product = create_product()
+    browser = login_as("mgen-sd01")
+    add(browser, product, 1)
+    save(browser)
+    order = only_order(app)
+
+    def broken_queue(**kwargs):
+        raise RuntimeError("mail composition failed")
+
+    monkeypatch.setattr(views, "queue_email", broken_queue)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        response = browser.post(f"/commande/{order.id}/valider", validate_form())
+    finally:
+        app.config["PROPAGATE_EXCEPTIONS"] = None
+    assert response.status_code == 500
+    assert "Rien n'a été enregistré" in response.get_data(as_text=True)
+    assert only_order(app).status is OrderStatus.SAVED
+    assert outbox("order-validated") == []
