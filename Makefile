@@ -37,7 +37,7 @@ extract-messages: $(VENV)/.installed ## Extract strings and update the catalogs
 run: install translations ## Migrate a SQLite database, load the demo data, serve on :5000
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	SHOP_SCHEDULER_IN_PROCESS=1 SHOP_SWEEP_MINUTES=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install-test translations ## Run the whole suite (SQLite, then PostgreSQL if configured)
 	SHOP_TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -18,27 +18,30 @@ if the database name contains "bench").
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import re
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import pairwise
 
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
-from sqlalchemy import create_engine, delete, event, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, func, select
 
-from shop import create_app
-from shop.demo import DEMO_PASSWORD, load_demo
+from bench._setup import (
+    BenchSetupError,
+    build_app,
+    busy_machine_warning,
+    counting_statements,
+    database_url,
+    dispose,
+    engine_label,
+)
+from shop.demo import DEMO_PASSWORD
 from shop.extensions import db
 from shop.models import Category, Product, ShopKind
 
@@ -50,71 +53,8 @@ SEARCH_TERMS = "depliant"  # "Dépliant": in demo names and in every synthetic p
 WARM_UP_REQUESTS = 3
 COUNTED_REQUESTS = 3  # statements are counted on this many requests, after the warm-up
 MIN_TIMED_REQUESTS = 5
-IGNORED_STATEMENTS = ("BEGIN", "SAVEPOINT", "RELEASE")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BASKET_LINE_RE = re.compile(r'class="basket-line\b')
-
-
-class BenchSetupError(RuntimeError):
-    """The benchmark could not reach the state it measures: its figures would mean nothing."""
-
-
-# -- database -------------------------------------------------------------------------------
-
-
-def database_url(tmpdir: str) -> str:
-    url = os.environ.get("SHOP_BENCH_DATABASE_URL", "").strip()
-    if not url:
-        return "sqlite:///" + os.path.join(tmpdir, "bench.sqlite3")
-    if url.startswith("postgresql://"):  # psycopg 3 is the driver the shop ships
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    _fresh_postgres(url)
-    return url
-
-
-def _fresh_postgres(url: str) -> None:
-    """Empty the database: drop and recreate its ``public`` schema.
-
-    Only a database whose name contains "bench" is wiped, so a mistyped variable cannot
-    destroy a development or test database.
-    """
-    name = make_url(url).database or ""
-    if "bench" not in name:
-        raise BenchSetupError(
-            f"SHOP_BENCH_DATABASE_URL names the database {name!r}: the benchmark drops its "
-            "public schema, so it only runs on a database whose name contains 'bench' "
-            "(e.g. shop_bench)."
-        )
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        engine.dispose()
-
-
-def build_app(url: str, mail_folder: str) -> Flask:
-    app = create_app(
-        {
-            "SHOP_ENV": "testing",
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SHOP_MAIL_TRANSPORT": "folder",
-            "SHOP_MAIL_FOLDER": mail_folder,
-        }
-    )
-    logging.disable(logging.INFO)  # the migrations' "Running upgrade ..." lines
-    try:
-        with app.app_context():
-            upgrade()
-    finally:
-        logging.disable(logging.NOTSET)
-    with app.app_context():
-        load_demo()
-        db.session.commit()
-        db.session.remove()
-    return app
 
 
 def trim_catalog(app: Flask, size: int) -> str:
@@ -270,24 +210,6 @@ class Measure:
     def count_text(self) -> str:
         low, high = min(self.statements), max(self.statements)
         return str(high) if low == high else f"{low}-{high}"
-
-
-@contextmanager
-def counting_statements(app: Flask) -> Iterator[list[str]]:
-    """Collect the SQL statements the engine sends, BEGIN/SAVEPOINT/RELEASE left out."""
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(IGNORED_STATEMENTS):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
 def measure(app: Flask, browser: Browser, url: str, seconds: float) -> Measure:
@@ -470,22 +392,6 @@ def report(
     return growths
 
 
-def busy_machine_warning() -> str:
-    """A note when other processes kept the CPUs busy during the run (pages/s is then low)."""
-    try:
-        load = os.getloadavg()[0]
-    except OSError:  # not available on this platform
-        return ""
-    cpus = os.cpu_count() or 1
-    if load < cpus / 2:
-        return ""
-    return (
-        f"NOTE:    load average {load:.1f} on {cpus} CPU(s) at the end of the run: other "
-        "programs\n         were running, so pages/s is lower and noisier than on an idle "
-        "machine."
-    )
-
-
 # -- main -----------------------------------------------------------------------------------
 
 
@@ -507,12 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         except BenchSetupError as error:
             print(f"bench.pages: {error}", file=sys.stderr)
             return 2
-        with app.app_context():
-            engine_name = db.engine.dialect.name
-            if engine_name == "sqlite":
-                engine_name = "SQLite (temporary file)"
-            else:
-                engine_name = f"{engine_name} ({make_url(url).render_as_string()})"
+        engine_name = engine_label(app, url)
 
         try:
             category_slug = trim_catalog(app, SMALL_CATALOG)
@@ -531,9 +432,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nbench.pages: {error}", file=sys.stderr)
             return 2
         finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+            dispose(app)
 
         report(pages, small, large, engine_name, args.seconds, busy_machine_warning())
     print(f"\n(whole run: {time.perf_counter() - started:.1f} s)")

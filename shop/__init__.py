@@ -43,6 +43,10 @@ def create_app(config: dict | None = None) -> Flask:
     init_templating(app)
     _register_error_pages(app)
     logging.basicConfig(level=logging.INFO)
+    if app.config["SHOP_SCHEDULER_IN_PROCESS"]:
+        from shop.jobs import start_in_process
+
+        start_in_process(app)
     return app
 
 
@@ -165,4 +169,5 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.context_processor
     def inject_locale():
-        return {"current_locale": str(get_locale()), "request_path": request.path}
+        path = request.path if has_request_context() else ""  # e-mails rendered by jobs
+        return {"current_locale": str(get_locale()), "request_path": path}

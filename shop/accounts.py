@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import Account, AccountType, Entity
 from shop.notifications import queue_email
+from shop.notifications.links import external_url
 
 ACTIVATION = "activate"
 RESET = "reset"
@@ -124,7 +125,7 @@ def send_invitation(account: Account) -> None:
         template="account_invitation",
         locale=account.locale,
         account=account,
-        link=_external("auth.choose_password", token=token),
+        link=external_url("auth.choose_password", token=token),
         max_age_hours=current_app.config["SHOP_TOKEN_MAX_AGE"] // 3600,
     )
 
@@ -144,7 +145,7 @@ def request_password_reset(email: str) -> None:
             template="password_reset",
             locale=account.locale,
             account=account,
-            link=_external("auth.choose_password", token=token, purpose=RESET),
+            link=external_url("auth.choose_password", token=token, purpose=RESET),
             max_age_hours=current_app.config["SHOP_TOKEN_MAX_AGE"] // 3600,
         )
 
@@ -157,11 +158,6 @@ def choose_password(account: Account, password: str) -> None:
         )
     account.set_password(password)
     db.session.flush()
-
-
-def _external(endpoint: str, **values) -> str:
-    base = current_app.config["SHOP_BASE_URL"].rstrip("/")
-    return base + url_for(endpoint, **values)
 
 
 # --- sign-in ----------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -14,6 +16,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(send_mail)
+    app.cli.add_command(sweep)
+    app.cli.add_command(scheduler)
 
 
 @click.command("create-admin")
@@ -78,3 +82,36 @@ def send_mail():
     from shop.notifications import relay_outbox
 
     click.echo(f"{relay_outbox(limit=1000)} email(s) envoyé(s).")
+
+
+@click.command("sweep")
+@with_appcontext
+def sweep():
+    """Run the sweeper once: reminders, expiry, mail relay."""
+    from flask import current_app
+
+    from shop.jobs import sweep as run_sweep
+
+    report = run_sweep(current_app._get_current_object())
+    click.echo(
+        f"{report.reminders} rappel(s), {report.expired} commande(s) expirée(s) "
+        f"({report.released_units} unité(s) remise(s) en stock), "
+        f"{report.mails_sent} email(s) envoyé(s)."
+    )
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler():
+    """Run the scheduler in the foreground (the production way, beside gunicorn)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from flask import current_app
+
+    from shop.jobs import schedule
+
+    app = current_app._get_current_object()
+    blocking = BlockingScheduler(timezone="UTC")
+    schedule(blocking, app)
+    click.echo(f"Sweeper every {app.config['SHOP_SWEEP_MINUTES']} minute(s); Ctrl+C to stop.")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        blocking.start()

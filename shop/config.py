@@ -45,6 +45,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SHOP_HEAD_OFFICE_EMAIL": env.get("SHOP_HEAD_OFFICE_EMAIL", "boutique@siege.example"),
         # Validated orders of objects on stock allowed per entity and calendar year.
         "SHOP_OBJECT_ORDERS_PER_YEAR": int(env.get("SHOP_OBJECT_ORDERS_PER_YEAR", "2")),
+        # The sweeper (reminders, expiry, mail relay): how often, and whether this process
+        # runs it. Production runs `flask --app shop scheduler` beside the web workers.
+        "SHOP_SWEEP_MINUTES": float(env.get("SHOP_SWEEP_MINUTES", "5")),
+        "SHOP_SCHEDULER_IN_PROCESS": _bool(env.get("SHOP_SCHEDULER_IN_PROCESS")),
         "SHOP_TOKEN_MAX_AGE": int(env.get("SHOP_TOKEN_MAX_AGE", str(72 * 3600))),
         "SHOP_LOGIN_MAX_FAILURES": int(env.get("SHOP_LOGIN_MAX_FAILURES", "5")),
         "SHOP_LOGIN_LOCK_MINUTES": int(env.get("SHOP_LOGIN_LOCK_MINUTES", "15")),

@@ -428,7 +428,9 @@ def test_statements_per_save_do_not_grow_with_lines(app, demo, create_product, c
     assert statements(1) == statements(20) <= 10
 
 
-def test_a_validation_that_rolls_back_sends_nothing(app, login_as, create_product, outbox, monkeypatch):
+def test_a_validation_that_rolls_back_sends_nothing(
+    app, login_as, create_product, outbox, monkeypatch
+):
     import shop.blueprints.orders as views
 
     product = create_product()

@@ -6,7 +6,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 from wtforms import (
     BooleanField,
     EmailField,
@@ -21,9 +22,19 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from shop import accounts
 from shop.blueprints.guards import admin_required
+from shop.clock import utcnow
 from shop.errors import DomainError
 from shop.extensions import db
-from shop.models import Account, AccountType, Entity
+from shop.models import (
+    Account,
+    AccountType,
+    Entity,
+    Order,
+    OrderStatus,
+    OutboxMessage,
+    OutboxStatus,
+)
+from shop.notifications import relay_outbox
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -228,3 +239,65 @@ def _field_error(form: FlaskForm, error: DomainError) -> None:
         field.errors.append(str(error))
     else:
         flash(str(error), "danger")
+
+
+@bp.get("/commandes-en-attente")
+@admin_required
+def pending_orders():
+    """Saved orders waiting for validation: deadlines and reminder state."""
+    query = (
+        select(Order)
+        .where(Order.status == OrderStatus.SAVED)
+        .order_by(Order.deadline)
+        .options(joinedload(Order.account), joinedload(Order.entity))
+    )
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("admin/pending_orders.html", page=page, now=utcnow())
+
+
+OUTBOX_FILTERS = {
+    "attente": OutboxStatus.PENDING,
+    "envoyes": OutboxStatus.SENT,
+    "echecs": OutboxStatus.FAILED,
+}
+
+
+@bp.get("/emails")
+@admin_required
+def outbox():
+    chosen = request.args.get("statut", "")
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if chosen in OUTBOX_FILTERS:
+        query = query.where(OutboxMessage.status == OUTBOX_FILTERS[chosen])
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.status, func.count(OutboxMessage.id)).group_by(
+                OutboxMessage.status
+            )
+        ).all()
+    )
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template(
+        "admin/outbox.html", page=page, chosen=chosen, counts=counts, OutboxStatus=OutboxStatus
+    )
+
+
+@bp.post("/emails/<int:message_id>/renvoyer")
+@admin_required
+def outbox_retry(message_id: int):
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    if message.status is OutboxStatus.SENT:
+        flash(_("Cet email a déjà été envoyé."), "info")
+    else:
+        message.status = OutboxStatus.PENDING
+        message.next_attempt_at = utcnow()
+        db.session.commit()
+        relay_outbox()
+        flash(
+            _(
+                "L'email à %(recipient)s est remis dans la file d'envoi.",
+                recipient=message.recipient,
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.outbox", statut=request.form.get("statut", "")))

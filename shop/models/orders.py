@@ -46,6 +46,9 @@ ORDER_STATUS_LABELS = {
 }
 
 
+CANCEL_EXPIRED = "expired"
+
+
 class Counter(db.Model):
     """Named counters for gap-free numbers, incremented under the row's lock."""
 
@@ -73,6 +76,9 @@ class Order(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Validation deadline, 7 calendar days after saving (in the shop's time zone).
     deadline: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The reminder goes out 3 days before the deadline (local calendar), once.
+    reminder_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(32))
@@ -110,6 +116,11 @@ class Order(db.Model):
             delivery_date=self.estimated_delivery,
             paid_by_head_office=self.shop is ShopKind.PRINTED,
         )
+
+    @property
+    def expired(self) -> bool:
+        """Cancelled by the expiry of its validation deadline."""
+        return self.status is OrderStatus.CANCELLED and self.cancel_reason == CANCEL_EXPIRED
 
     def is_expired(self, now: datetime) -> bool:
         return self.status is OrderStatus.SAVED and self.deadline <= now

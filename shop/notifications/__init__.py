@@ -12,10 +12,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from shop.extensions import db
-from shop.notifications.compose import queue_email
+from shop.notifications.compose import queue_email, queue_emails, render_email
 from shop.notifications.relay import relay_outbox
 
-__all__ = ["init_app", "queue_email", "relay_outbox"]
+__all__ = ["init_app", "queue_email", "queue_emails", "relay_outbox", "render_email"]
 
 _QUEUED = "shop.outbox.queued"
 

@@ -36,6 +36,7 @@ from shop.ordering.reservations import add_reserved, lock_products, reclaim_expi
 from shop.ordering.shipping import estimate_shipping
 
 VALIDATION_DAYS = 7
+REMINDER_DAYS_BEFORE = 3
 ORDER_COUNTER = "orders"
 
 
@@ -68,6 +69,12 @@ def validation_deadline(saved_at: datetime, tz: ZoneInfo) -> datetime:
     """Seven calendar days later, wall-clock time in the shop's zone (DST included), in UTC."""
     local = saved_at.astimezone(tz)
     return (local + timedelta(days=VALIDATION_DAYS)).astimezone(UTC)
+
+
+def reminder_time(deadline: datetime, tz: ZoneInfo) -> datetime:
+    """Three calendar days before the deadline, wall-clock time in the shop's zone, in UTC."""
+    local = deadline.astimezone(tz)
+    return (local - timedelta(days=REMINDER_DAYS_BEFORE)).astimezone(UTC)
 
 
 def next_order_number(saved_at: datetime, tz: ZoneInfo) -> str:
@@ -134,9 +141,9 @@ def _require_open(order: Order, now: datetime) -> None:
                 number=order.number,
             )
         )
-    if order.status is OrderStatus.CANCELLED:
+    if order.status is OrderStatus.CANCELLED and not order.expired:
         raise OrderError(_l("La commande %(number)s est annulée.", number=order.number))
-    if order.deadline <= now:
+    if order.expired or order.deadline <= now:
         raise OrderExpired(
             _l(
                 "Le délai de validation de la commande %(number)s est dépassé : elle a été "
@@ -193,7 +200,8 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
             shop=shop,
             status=OrderStatus.SAVED,
             created_at=now,
-            deadline=validation_deadline(now, tz),
+            deadline=(deadline := validation_deadline(now, tz)),
+            reminder_due_at=reminder_time(deadline, tz),
             delivery_name=recipient.name,
             delivery_address=address,
             delivery_postcode=postcode,

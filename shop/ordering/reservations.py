@@ -81,3 +81,38 @@ def add_reserved(deltas: dict[int, int]) -> None:
             set_committed_value(
                 product, "reserved_quantity", product.reserved_quantity + change["delta"]
             )
+
+
+def release_orders(order_ids: list[int]) -> int:
+    """Give back everything these orders still hold; return the units released.
+
+    Products are locked in id order first, then the held quantities are read: a saver that
+    reclaimed some of them meanwhile (under the same locks) is never subtracted twice.
+    """
+    if not order_ids:
+        return 0
+    held_lines = OrderLine.order_id.in_(order_ids), OrderLine.reserved_quantity > 0
+    product_ids = db.session.scalars(
+        select(OrderLine.product_id).where(*held_lines).distinct()
+    ).all()
+    if not product_ids:
+        return 0
+    db.session.execute(
+        select(Product.id)
+        .where(Product.id.in_(product_ids))
+        .order_by(Product.id)
+        .with_for_update(of=Product)
+    ).all()
+    held = db.session.execute(
+        select(OrderLine.product_id, func.sum(OrderLine.reserved_quantity))
+        .where(*held_lines)
+        .group_by(OrderLine.product_id)
+    ).all()
+    db.session.execute(
+        update(OrderLine)
+        .where(*held_lines)
+        .values(reserved_quantity=0)
+        .execution_options(synchronize_session=False)
+    )
+    add_reserved({product_id: -int(quantity) for product_id, quantity in held})
+    return sum(int(quantity) for _, quantity in held)
