@@ -52,6 +52,7 @@ lint: install-test ## Ruff: lint and formatting check
 
 bench: install-test ## Benchmarks (figures, not pass/fail)
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.saves
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) instance .pytest_cache

@@ -142,3 +142,32 @@ def test_double_validation_at_once_validates_once(app, demo, create_product):
     refusals = [r for r in results if isinstance(r, orders.OrderError)]
     assert len(successes) == 1 and len(refusals) == 1, results
     assert "ne peut plus être modifiée" in str(refusals[0])
+
+
+def test_filling_baskets_while_others_save_never_deadlocks(app, demo, create_product):
+    """Adding a line takes the product's foreign-key lock: saves must not conflict with it."""
+    products = [create_product(stock=100_000) for _ in range(4)]
+    racers = make_orderers(app, 8)
+    savers, fillers = racers[:4], racers[4:]
+    for account_id in savers:
+        fill(app, account_id, [(p, 1) for p in products])
+
+    def filler(account_id):
+        def work():
+            account = db.session.get(Account, account_id)
+            for product_id in reversed(products):  # against the savers' lock order
+                baskets.add_to_basket(account, product_id, 1, local_today())
+                db.session.flush()
+            return "filled"
+
+        return work
+
+    for _ in range(3):
+        results = race(app, [saver(a) for a in savers] + [filler(a) for a in fillers])
+        assert not any(isinstance(r, Exception) for r in results), results
+        for account_id in savers:
+            fill(app, account_id, [(p, 1) for p in products])
+        with app.app_context():
+            for account_id in fillers:
+                baskets.empty_basket(db.session.get(Account, account_id))
+            db.session.commit()

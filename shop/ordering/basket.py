@@ -52,7 +52,7 @@ def lock_basket(account: Account) -> Basket:
     query = (
         select(Basket)
         .where(Basket.account_id == account.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     basket = db.session.scalar(query)

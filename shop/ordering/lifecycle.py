@@ -38,7 +38,7 @@ class SweepReport:
 def _claim(query: Select, batch: int) -> list[int]:
     query = query.order_by(Order.id).limit(batch)
     if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Order)
+        query = query.with_for_update(skip_locked=True, of=Order, key_share=True)
     return list(db.session.scalars(query))
 
 

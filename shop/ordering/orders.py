@@ -125,7 +125,7 @@ def _lock_own_order(account: Account, order_id: int) -> Order:
     order = db.session.scalar(
         select(Order)
         .where(Order.id == order_id, Order.account_id == account.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     if order is None:
@@ -337,7 +337,9 @@ def _check_yearly_object_orders(
     order: Order, now: datetime, tz: ZoneInfo, limit: int, contact_email: str
 ) -> None:
     # Lock the entity: two validations for the same entity count one after the other.
-    db.session.execute(select(Entity.id).where(Entity.id == order.entity_id).with_for_update())
+    db.session.execute(
+        select(Entity.id).where(Entity.id == order.entity_id).with_for_update(key_share=True)
+    )
     local = now.astimezone(tz)
     year_start = datetime(local.year, 1, 1, tzinfo=tz).astimezone(UTC)
     year_end = datetime(local.year + 1, 1, 1, tzinfo=tz).astimezone(UTC)

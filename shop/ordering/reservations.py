@@ -4,6 +4,10 @@
 constraint keeps it between 0 and the stock on hand, so availability can never go negative
 whatever the code does. Reservations of saved orders past their deadline never count: every
 reservation first reclaims them for the products it locks, before any job has run.
+
+Row locks are ``FOR NO KEY UPDATE`` (``key_share=True``): savers still exclude each other,
+but adding a basket line, which takes PostgreSQL's ``KEY SHARE`` lock on the product through
+its foreign key, neither waits for a save nor deadlocks with it.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ def lock_products(product_ids: Iterable[int]) -> dict[int, Product]:
         select(Product)
         .where(Product.id.in_(ids))
         .order_by(Product.id)
-        .with_for_update(of=Product)  # not the joined category rows
+        .with_for_update(of=Product, key_share=True)  # see module docstring
         .execution_options(populate_existing=True)
     )
     return {product.id: product for product in db.session.scalars(query)}
@@ -101,7 +105,7 @@ def release_orders(order_ids: list[int]) -> int:
         select(Product.id)
         .where(Product.id.in_(product_ids))
         .order_by(Product.id)
-        .with_for_update(of=Product)
+        .with_for_update(of=Product, key_share=True)
     ).all()
     held = db.session.execute(
         select(OrderLine.product_id, func.sum(OrderLine.reserved_quantity))
