@@ -165,10 +165,10 @@ def test_a_validation_that_wins_the_race_is_never_expired(app, demo, create_prod
 
 def test_three_sweepers_at_once_do_each_thing_exactly_once(app, demo, create_product):
     products = [create_product(stock=10_000) for _ in range(3)]
-    accounts = make_orderers(app, 30)
+    accounts = make_orderers(app, 60)
     with at(0):
         for n, account in enumerate(accounts):
-            for _ in range(5):  # 150 orders, a few lines each
+            for _ in range(5):  # 300 orders, two lines each
                 fill(app, account, [(products[n % 3], 2), (products[(n + 1) % 3], 3)])
                 with app.app_context():
                     orders.save_basket(
@@ -178,7 +178,7 @@ def test_three_sweepers_at_once_do_each_thing_exactly_once(app, demo, create_pro
     with app.app_context():
         due = db.session.query(Order).count()
         reserved_before = sum(p.reserved_quantity for p in db.session.query(Product))
-    assert due == 150 and reserved_before == 150 * 5
+    assert due == 300 and reserved_before == 300 * 5
 
     with at(4):
         reminders = race(app, [lambda: send_due_reminders(utcnow(), batch=20)] * 3)
