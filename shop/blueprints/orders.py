@@ -10,6 +10,7 @@ from flask import (
     make_response,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -27,6 +28,8 @@ from shop.extensions import db
 from shop.models import OrderStatus
 from shop.notifications import queue_email
 from shop.ordering import orders
+from shop.ordering.basket import find_basket
+from shop.quota import Outcome
 
 bp = Blueprint("orders", __name__)
 
@@ -53,6 +56,39 @@ class ValidateForm(FlaskForm):
         )
 
 
+QUOTA_MESSAGES = {
+    Outcome.ALL_AVAILABLE: (
+        _l(
+            "Les quantités choisies sont disponibles pour le compte que vous avez sélectionné, "
+            "la limite mensuelle n'a pas été atteinte."
+        ),
+        "success",
+    ),
+    Outcome.SOME_LOWERED: (
+        _l(
+            "Les quantités choisies ne sont pas disponibles pour le compte que vous avez "
+            "sélectionné car la limite mensuelle a déjà été atteinte pour une ou plusieurs "
+            "référence(s). Les quantités ont été remises à jour dans la limite du maximum "
+            "possible pour cette entité."
+        ),
+        "warning",
+    ),
+    Outcome.ALL_OVER: (
+        _l(
+            "Les quantités choisies ne sont pas disponibles pour le compte que vous avez "
+            "sélectionné car la limite mensuelle a déjà été atteinte pour ces références. Merci "
+            "de choisir d'autres références ou de passer la commande le mois prochain."
+        ),
+        "danger",
+    ),
+}
+
+
+def _flash_quota(outcome: Outcome) -> None:
+    message, category = QUOTA_MESSAGES[outcome]
+    flash(str(message), category)
+
+
 def _flash_error(error: DomainError) -> None:
     flash(str(error), "danger")
     for problem in getattr(error, "problems", []):
@@ -75,6 +111,16 @@ def save():
         )
     except orders.OrderNotFound:
         abort(404)
+    except orders.QuotaExceeded as error:
+        db.session.rollback()
+        recipient_id = _recipient_id()
+        _entity, result = orders.update_recipient(
+            current_user, recipient_id, utcnow(), shop_timezone()
+        )
+        db.session.commit()
+        flash(str(error), "danger")
+        _flash_quota(result.outcome)
+        return redirect(url_for("basket.show"))
     except orders.OrderExpired as error:
         db.session.rollback()
         orders.detach_basket(current_user)
@@ -99,6 +145,29 @@ def save():
         "success",
     )
     return redirect(url_for("orders.show", order_id=order.id))
+
+
+def _recipient_id() -> int:
+    basket = find_basket(current_user)
+    if basket is not None and basket.recipient_entity_id is not None:
+        return basket.recipient_entity_id
+    return current_user.entity_id
+
+
+@bp.post("/panier/entite")
+@orderer_required
+def update_recipient():
+    """ "Mettre à jour": the chosen "Entité du destinataire" and its monthly quotas."""
+    raw = request.form.get("entity_id", "")
+    if not raw.isdigit() or len(raw) > 9:
+        abort(404)
+    try:
+        _entity, result = orders.update_recipient(current_user, int(raw), utcnow(), shop_timezone())
+    except orders.OrderNotFound:
+        abort(404)
+    db.session.commit()
+    _flash_quota(result.outcome)
+    return redirect(url_for("basket.show"))
 
 
 @bp.get("/commande/<int:order_id>")

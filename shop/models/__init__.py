@@ -6,9 +6,13 @@ from shop.models.catalog import Category, Product, ShopKind
 from shop.models.entities import Entity
 from shop.models.orders import ORDER_STATUS_LABELS, Counter, Order, OrderLine, OrderStatus
 from shop.models.outbox import OutboxMessage, OutboxStatus
+from shop.models.quotas import Allocation, EntityQuota, QuotaLock
 
 __all__ = [
     "ACCOUNT_TYPE_LABELS",
+    "Allocation",
+    "EntityQuota",
+    "QuotaLock",
     "Account",
     "AccountType",
     "Basket",

@@ -28,6 +28,10 @@ class Basket(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Set while the basket holds a saved order's lines being modified.
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    # "Entité du destinataire": None means the account's own entity.
+    recipient_entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+    # The entity "Mettre à jour" last checked these lines for; reset when they change.
+    quota_checked_entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
 
     order: Mapped[Order | None] = relationship()
     lines: Mapped[list[BasketLine]] = relationship(
@@ -49,7 +53,8 @@ class BasketLine(db.Model):
     __tablename__ = "basket_lines"
     __table_args__ = (
         UniqueConstraint("basket_id", "product_id", name="uq_basket_lines_basket_product"),
-        CheckConstraint("quantity > 0", name="quantity_positive"),
+        # 0: a line lowered by the monthly quota, kept for information, dropped at save.
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -89,6 +89,7 @@ class Product(db.Model):
         CheckConstraint("unit_price >= 0", name="price_not_negative"),
         CheckConstraint("vat_rate >= 0 AND vat_rate < 100", name="vat_rate_range"),
         CheckConstraint("weight_grams >= 0", name="weight_not_negative"),
+        CheckConstraint("monthly_quota >= 0", name="monthly_quota_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,6 +108,8 @@ class Product(db.Model):
     reserved_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     weight_grams: Mapped[int] = mapped_column(Integer, default=0)
     orderable_from: Mapped[date | None] = mapped_column(Date)
+    # Most an entity may receive per calendar month; None: no quota. Entities may override.
+    monthly_quota: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Folded copy of reference, name and description, kept by the mapper events below.
     search_text: Mapped[str] = mapped_column(Text, default="")

@@ -125,6 +125,7 @@ def add_to_basket(account: Account, product_id: int, quantity: int, today: date)
         basket.lines.append(line)
     else:
         line.quantity = quantity
+    basket.quota_checked_entity_id = None  # the lines changed: check the quotas again
     db.session.flush()
     return line
 
@@ -138,6 +139,7 @@ def set_quantity(account: Account, product_id: int, quantity: int, today: date) 
         raise UnknownProduct(_l("Ce produit n'est pas dans votre panier."))
     _check_quantity(line.product, quantity, today)
     line.quantity = quantity
+    basket.quota_checked_entity_id = None
     db.session.flush()
     return line
 
@@ -149,6 +151,7 @@ def remove_line(account: Account, product_id: int) -> None:
     if line is None:
         raise UnknownProduct(_l("Ce produit n'est pas dans votre panier."))
     basket.lines.remove(line)
+    basket.quota_checked_entity_id = None
     db.session.flush()
 
 
@@ -157,6 +160,7 @@ def empty_basket(account: Account) -> None:
     basket = lock_basket(account)
     basket.lines.clear()
     basket.order_id = None
+    basket.quota_checked_entity_id = None
     db.session.flush()
 
 
@@ -165,6 +169,29 @@ class BasketView:
     basket: Basket | None
     totals: Totals
     delivery_entity: Entity
+    account: Account
+
+    @property
+    def own_entity(self) -> bool:
+        return self.delivery_entity.id == self.account.entity_id
+
+    @property
+    def needs_update(self) -> bool:
+        """Another entity is chosen and "Mettre à jour" has not checked these lines for it."""
+        return not self.own_entity and (
+            self.basket is None or self.basket.quota_checked_entity_id != self.delivery_entity.id
+        )
+
+    @property
+    def nothing_to_save(self) -> bool:
+        return all(line.quantity == 0 for line in self.totals.lines)
+
+    @property
+    def delivery(self) -> tuple[str, str, str]:
+        if self.own_entity:
+            return self.account.delivery()
+        entity = self.delivery_entity
+        return entity.delivery_address, entity.delivery_postcode, entity.delivery_city
 
     @property
     def modifying(self) -> Order | None:
@@ -177,13 +204,19 @@ class BasketView:
 
 
 def view_basket(account: Account, today: date, dispatch_weekday: int) -> BasketView:
-    """The basket priced, with its shipping estimate to the account's entity."""
+    """The basket priced, with its shipping estimate to the recipient entity."""
     basket = find_basket(account)
     items = list(basket.lines) if basket else []
+    recipient = account.entity
+    if basket is not None and basket.recipient_entity_id is not None:
+        recipient = next(
+            (e for e in account.orderable_entities() if e.id == basket.recipient_entity_id),
+            account.entity,
+        )
     shipping = None
     if items:
         weight = sum(line.product.weight_grams * line.quantity for line in items)
         shipping = estimate_shipping(
-            basket.shop, weight, account.entity.overseas, today, dispatch_weekday
+            basket.shop, weight, recipient.overseas, today, dispatch_weekday
         )
-    return BasketView(basket, compute_totals(items, shipping), account.entity)
+    return BasketView(basket, compute_totals(items, shipping), recipient, account)

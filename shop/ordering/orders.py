@@ -32,8 +32,11 @@ from shop.models import (
 )
 from shop.ordering.basket import lock_basket
 from shop.ordering.pricing import Totals, compute_totals
+from shop.ordering.quotas import quota_lines
 from shop.ordering.reservations import add_reserved, lock_products, reclaim_expired
 from shop.ordering.shipping import estimate_shipping
+from shop.quota import QuotaResult, may_validate_another, year_bounds
+from shop.quota import check as check_quota
 
 VALIDATION_DAYS = 7
 REMINDER_DAYS_BEFORE = 3
@@ -54,6 +57,20 @@ class OrderNotFound(OrderError):
 
 class OrderExpired(OrderError):
     pass
+
+
+class QuotaExceeded(OrderError):
+    """The monthly quota of the recipient entity is passed; ``result`` says by how much."""
+
+    def __init__(self, message, result: QuotaResult):
+        super().__init__(message)
+        self.result = result
+
+
+NOT_CHECKED = _l(
+    "Vous avez choisi une autre entité destinataire : cliquez sur « Mettre à jour » pour "
+    "vérifier ses quotas mensuels avant d'enregistrer votre commande."
+)
 
 
 @dataclass(frozen=True)
@@ -162,7 +179,11 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     if not account.may_order:
         raise OrderError(_l("Votre type de compte ne permet pas de passer commande."))
     basket = lock_basket(account)
-    wanted = {line.product_id: line.quantity for line in basket.lines}
+    recipient = recipient_of(account, basket)
+    if recipient.id != account.entity_id and basket.quota_checked_entity_id != recipient.id:
+        raise OrderError(NOT_CHECKED)
+    # Lines lowered to 0 by the quota were kept for information only.
+    wanted = {line.product_id: line.quantity for line in basket.lines if line.quantity > 0}
     if not wanted:
         raise OrderError(_l("Votre panier est vide."))
     shop = basket.shop
@@ -186,12 +207,30 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
             problems.append(problem)
     if problems:
         raise OrderError(_l("Votre commande n'a pas été enregistrée."), problems=problems)
+    # The monthly quota, checked under the (entity, product, month) locks: never passed.
+    quota = check_quota(
+        quota_lines(
+            recipient.id,
+            wanted,
+            products,
+            month_of=order.created_at if order is not None else now,
+            now=now,
+            tz=tz,
+            exclude_order_id=order.id if order is not None else None,
+            lock=True,
+        )
+    )
+    if quota.lowered:
+        raise QuotaExceeded(_l("Votre commande n'a pas été enregistrée."), quota)
 
-    recipient = account.entity
     weight = sum(products[pid].weight_grams * quantity for pid, quantity in wanted.items())
     shipping = estimate_shipping(shop, weight, recipient.overseas, today, dispatch_weekday)
     if order is None:
-        address, postcode, city = account.delivery()
+        if recipient.id == account.entity_id:
+            address, postcode, city = account.delivery()
+        else:
+            address = recipient.delivery_address
+            postcode, city = recipient.delivery_postcode, recipient.delivery_city
         order = Order(
             number=next_order_number(now, tz),
             account=account,
@@ -210,6 +249,7 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
         )
         db.session.add(order)
     order.shop = shop
+    order.entity = recipient
     order.shipping_carrier = shipping.carrier
     order.shipping_excl_vat = shipping.fee_excl_vat
     order.shipping_vat = shipping.vat
@@ -241,6 +281,54 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     return order
 
 
+def recipient_of(account: Account, basket) -> Entity:
+    """The basket's "Entité du destinataire": the account's entity unless another is chosen."""
+    if basket.recipient_entity_id is None:
+        return account.entity
+    for entity in account.orderable_entities():
+        if entity.id == basket.recipient_entity_id:
+            return entity
+    # No longer attached to the account (changed by head office): back to its own entity.
+    basket.recipient_entity_id = None
+    return account.entity
+
+
+def update_recipient(
+    account: Account, entity_id: int, now: datetime, tz: ZoneInfo
+) -> tuple[Entity, QuotaResult]:
+    """ "Mettre à jour": choose the recipient entity and fit the basket to its monthly quotas.
+
+    Lines over the quota are lowered to the most still possible this month (0 kept for
+    information). The basket remembers it was checked for this entity: saving is allowed.
+    """
+    basket = lock_basket(account)
+    entity = next((e for e in account.orderable_entities() if e.id == entity_id), None)
+    if entity is None:
+        raise OrderNotFound(_l("Vous ne pouvez pas commander pour cette entité."))
+    basket.recipient_entity_id = None if entity.id == account.entity_id else entity.id
+    wanted = {line.product_id: line.quantity for line in basket.lines if line.quantity > 0}
+    products = {line.product_id: line.product for line in basket.lines}
+    month_of = now
+    if basket.order_id is not None and basket.order is not None:
+        month_of = basket.order.created_at
+    result = check_quota(
+        quota_lines(
+            entity.id,
+            wanted,
+            products,
+            month_of=month_of,
+            now=now,
+            tz=tz,
+            exclude_order_id=basket.order_id,
+        )
+    )
+    for line in basket.lines:
+        line.quantity = result.quantities.get(line.product_id, 0)
+    basket.quota_checked_entity_id = entity.id
+    db.session.flush()
+    return entity, result
+
+
 def start_modification(account: Account, order_id: int, now: datetime) -> Order:
     """ "Modifier votre commande": put the order's lines back in the basket.
 
@@ -260,6 +348,9 @@ def start_modification(account: Account, order_id: int, now: datetime) -> Order:
         BasketLine(product=line.product, quantity=line.quantity) for line in order.lines
     ]
     basket.order_id = order.id
+    # The order's recipient comes back with it, already checked.
+    basket.recipient_entity_id = None if order.entity_id == account.entity_id else order.entity_id
+    basket.quota_checked_entity_id = order.entity_id
     db.session.flush()
     return order
 
@@ -340,9 +431,7 @@ def _check_yearly_object_orders(
     db.session.execute(
         select(Entity.id).where(Entity.id == order.entity_id).with_for_update(key_share=True)
     )
-    local = now.astimezone(tz)
-    year_start = datetime(local.year, 1, 1, tzinfo=tz).astimezone(UTC)
-    year_end = datetime(local.year + 1, 1, 1, tzinfo=tz).astimezone(UTC)
+    year_start, year_end = year_bounds(now, tz)
     validated = db.session.scalar(
         select(func.count(Order.id)).where(
             Order.entity_id == order.entity_id,
@@ -352,7 +441,7 @@ def _check_yearly_object_orders(
             Order.validated_at < year_end,
         )
     )
-    if validated >= limit:
+    if not may_validate_another(validated, limit):
         raise OrderError(
             _nl(
                 "Les commandes d'objets sur stock sont limitées à %(num)s par an et par entité. "

@@ -1,0 +1,114 @@
+"""Monthly quotas against the database: limits, what counts, and the per-month locks.
+
+What counts against an entity's month: the quantities of its orders created in that calendar
+month (shop time zone) that are validated, or saved and still within their deadline. Expired
+and cancelled orders never count.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from shop.extensions import db
+from shop.models import EntityQuota, Order, OrderLine, OrderStatus, Product, QuotaLock
+from shop.quota import QuotaLine, month_bounds, month_key
+
+
+def monthly_limits(entity_id: int, products: list[Product]) -> dict[int, int | None]:
+    """Each product's monthly quota for this entity: its own override, else the default."""
+    ids = [p.id for p in products]
+    overrides = dict(
+        db.session.execute(
+            select(EntityQuota.product_id, EntityQuota.monthly_quota).where(
+                EntityQuota.entity_id == entity_id, EntityQuota.product_id.in_(ids)
+            )
+        ).all()
+    )
+    return {p.id: overrides.get(p.id, p.monthly_quota) for p in products}
+
+
+def used_this_month(
+    entity_id: int,
+    product_ids: list[int],
+    month_of: datetime,
+    now: datetime,
+    tz: ZoneInfo,
+    exclude_order_id: int | None = None,
+) -> dict[int, int]:
+    start, end = month_bounds(month_of, tz)
+    query = (
+        select(OrderLine.product_id, func.sum(OrderLine.quantity))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.entity_id == entity_id,
+            OrderLine.product_id.in_(product_ids),
+            Order.created_at >= start,
+            Order.created_at < end,
+            or_(
+                Order.status == OrderStatus.VALIDATED,
+                and_(Order.status == OrderStatus.SAVED, Order.deadline > now),
+            ),
+        )
+        .group_by(OrderLine.product_id)
+    )
+    if exclude_order_id is not None:
+        query = query.where(Order.id != exclude_order_id)
+    return {product_id: int(total) for product_id, total in db.session.execute(query).all()}
+
+
+def lock_month(entity_id: int, product_ids: list[int], month_of: datetime, tz: ZoneInfo) -> None:
+    """Lock the (entity, product, month) rows, creating them if needed, in product order."""
+    if not product_ids:
+        return
+    month = month_key(month_of, tz)
+    rows = [{"entity_id": entity_id, "product_id": pid, "month": month} for pid in product_ids]
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert(QuotaLock).values(rows).on_conflict_do_nothing())
+    db.session.execute(
+        select(QuotaLock.product_id)
+        .where(
+            QuotaLock.entity_id == entity_id,
+            QuotaLock.month == month,
+            QuotaLock.product_id.in_(sorted(product_ids)),
+        )
+        .order_by(QuotaLock.product_id)
+        .with_for_update(key_share=True)
+    ).all()
+
+
+def quota_lines(
+    entity_id: int,
+    wanted: dict[int, int],
+    products: dict[int, Product],
+    *,
+    month_of: datetime,
+    now: datetime,
+    tz: ZoneInfo,
+    exclude_order_id: int | None = None,
+    lock: bool = False,
+) -> list[QuotaLine]:
+    """The basket's lines with the entity's quota and consumption: 2-3 statements in all."""
+    chosen = [products[pid] for pid in wanted]
+    limits = monthly_limits(entity_id, chosen)
+    limited = [pid for pid, limit in limits.items() if limit is not None]
+    if lock:
+        lock_month(entity_id, limited, month_of, tz)
+    used = (
+        used_this_month(entity_id, limited, month_of, now, tz, exclude_order_id) if limited else {}
+    )
+    return [
+        QuotaLine(
+            product_id=pid,
+            wanted=quantity,
+            rule=products[pid].quantity_rule,
+            monthly_quota=limits[pid],
+            used=used.get(pid, 0),
+        )
+        for pid, quantity in wanted.items()
+    ]

@@ -1,0 +1,249 @@
+"""Ordering for attached sections within their monthly quotas."""
+
+from datetime import timedelta
+
+import time_machine
+
+from shop.clock import local_today, shop_timezone, utcnow
+from shop.extensions import db
+from shop.models import Account, BasketLine, Entity, EntityQuota, Order, OrderStatus
+from shop.ordering import basket as baskets
+from shop.ordering import orders
+from tests.test_orders import add, save
+
+ALL_AVAILABLE = "la limite mensuelle n&#39;a pas été atteinte"
+SOME_LOWERED = "Les quantités ont été remises à jour dans la limite du maximum possible"
+ALL_OVER = "passer la commande le mois prochain"
+
+
+def entity_id(app, code):
+    with app.app_context():
+        return db.session.query(Entity.id).filter_by(code=code).scalar()
+
+
+def basket_lines(app, identifier="mgen-sd01"):
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier=identifier).one()
+        basket = baskets.find_basket(account)
+        return {line.product.reference: line.quantity for line in basket.lines} if basket else {}
+
+
+def update(browser, entity):
+    return browser.post("/panier/entite", {"entity_id": str(entity)}, follow_redirects=True)
+
+
+def consume(app, code, product_id, quantity, validated=False):
+    """An order of another account of the entity, saved (or validated) this month."""
+    with app.app_context():
+        entity = db.session.query(Entity).filter_by(code=code).one()
+        account = Account(
+            identifier=f"other-{code}-{product_id}-{quantity}",
+            account_type=__import__(
+                "shop.models", fromlist=["AccountType"]
+            ).AccountType.SECTION_DIRECTOR,
+            first_name="Autre",
+            last_name="Directeur",
+            email="autre@example.org",
+            entity=entity,
+        )
+        db.session.add(account)
+        db.session.flush()
+        baskets.add_to_basket(account, product_id, quantity, local_today())
+        order = orders.save_basket(account, utcnow(), shop_timezone(), 1)
+        if validated:
+            order.status = OrderStatus.VALIDATED
+            order.validated_at = utcnow()
+        db.session.commit()
+        return order.id
+
+
+def test_three_outcomes_for_attached_sections(app, login_as, create_product):
+    leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
+    flyer = create_product(reference="RELYENS", monthly_quota=20, stock=1000)
+    allier, essonne = entity_id(app, "S003"), entity_id(app, "S091")
+    consume(app, "S003", flyer, 20, validated=True)  # ALLIER used its whole flyer quota
+    consume(app, "S091", leaflet, 50)  # ESSONNE used its whole leaflet quota (saved order)
+    consume(app, "S091", flyer, 20)
+
+    browser = login_as("mgen-sd01")
+    add(browser, leaflet, 30)
+    add(browser, flyer, 10)
+
+    # Another entity chosen without "Mettre à jour": saving is refused.
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        account_id = account.id
+        baskets.lock_basket(account).recipient_entity_id = allier
+        db.session.commit()
+    page = browser.get("/panier").get_data(as_text=True)
+    assert 'data-testid="needs-update"' in page and "disabled" in page
+    assert "Mettre à jour" in save(browser).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Order).filter_by(account_id=account_id).count() == 0
+
+    # Case 2, ALLIER: the flyer is lowered to 0 and kept, the leaflet stays.
+    page = update(browser, allier).get_data(as_text=True)
+    assert SOME_LOWERED in page
+    assert basket_lines(app) == {"LOGEMENT": 30, "RELYENS": 0}
+    assert "MGEN SECTION DE L&#39;ALLIER" in page and "MOULINS" in page  # delivery switched
+    page = save(browser).get_data(as_text=True)
+    assert "est enregistrée" in page
+    with app.app_context():
+        order = db.session.query(Order).filter_by(account_id=account_id).one()
+        assert order.entity.code == "S003" and order.delivery_city == "MOULINS"
+        assert order.billing_entity.code == "S001"  # billing stays with the orderer
+        assert {line.product.reference: line.quantity for line in order.lines} == {"LOGEMENT": 30}
+
+    # Case 3, ESSONNE: everything over quota; saving impossible.
+    add(browser, leaflet, 10)
+    add(browser, flyer, 5)
+    page = update(browser, essonne).get_data(as_text=True)
+    assert ALL_OVER in page
+    assert basket_lines(app) == {"LOGEMENT": 0, "RELYENS": 0}
+    assert "Votre panier est vide." in save(browser).get_data(as_text=True)
+
+    # Case 1, back to AIN (own section, no quota used): all available.
+    browser.post("/panier/vider")
+    add(browser, leaflet, 10)
+    page = update(browser, entity_id(app, "S001")).get_data(as_text=True)
+    assert ALL_AVAILABLE in page
+    assert "est enregistrée" in save(browser).get_data(as_text=True)
+
+
+def test_quota_check_runs_on_every_save_for_ones_own_section(app, login_as, create_product):
+    leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
+    consume(app, "S001", leaflet, 45)
+    browser = login_as("mgen-sd01")
+    add(browser, leaflet, 10)
+    page = save(browser).get_data(as_text=True)
+    assert "n&#39;a pas été enregistrée" in page and SOME_LOWERED in page
+    assert basket_lines(app) == {"LOGEMENT": 5}
+    assert "est enregistrée" in save(browser).get_data(as_text=True)
+
+
+def test_entity_override_and_expired_or_cancelled_orders_do_not_count(
+    app, login_as, create_product
+):
+    leaflet = create_product(reference="LOGEMENT", monthly_quota=10, stock=1000)
+    with app.app_context():
+        db.session.add(
+            EntityQuota(entity_id=entity_id(app, "S001"), product_id=leaflet, monthly_quota=30)
+        )
+        db.session.commit()
+    expired = consume(app, "S001", leaflet, 25)
+    browser = login_as("mgen-sd01")
+    add(browser, leaflet, 10)
+    assert SOME_LOWERED in save(browser).get_data(as_text=True)  # 25 + 10 > 30
+    assert basket_lines(app) == {"LOGEMENT": 5}
+    browser.post(f"/panier/produit/{leaflet}/quantite", {"quantity": "10"})
+    with time_machine.travel(utcnow() + timedelta(days=7, minutes=1), tick=False):
+        # The other order's deadline passed: it no longer counts, even before the sweeper.
+        browser = login_as("mgen-sd01")
+        assert "est enregistrée" in save(browser).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Order, expired).status is OrderStatus.SAVED  # not swept yet
+
+
+def test_next_month_starts_afresh(app, login_as, create_product):
+    leaflet = create_product(reference="LOGEMENT", monthly_quota=10, stock=1000)
+    consume(app, "S001", leaflet, 10, validated=True)
+    browser = login_as("mgen-sd01")
+    add(browser, leaflet, 5)
+    assert ALL_OVER in save(browser).get_data(as_text=True)
+    local = utcnow().astimezone(shop_timezone())
+    first_of_next = (local.replace(day=28) + timedelta(days=4)).replace(day=1, hour=0, minute=30)
+    with time_machine.travel(first_of_next, tick=False):
+        browser = login_as("mgen-sd01")
+        add(browser, leaflet, 5)
+        assert "est enregistrée" in save(browser).get_data(as_text=True)
+
+
+def test_bad_input_on_the_recipient_changes_nothing(app, login_as, create_product):
+    leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
+    browser = login_as("mgen-sd01")
+    add(browser, leaflet, 30)
+    reunion = entity_id(app, "S974")  # not attached to mgen-sd01
+    for value in (str(reunion), "999999", "abc", "", "-1"):
+        assert browser.post("/panier/entite", {"entity_id": value}).status_code == 404
+    assert (
+        browser.post(
+            "/panier/entite", {"entity_id": str(entity_id(app, "S003"))}, csrf=False
+        ).status_code
+        == 400
+    )
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        basket = baskets.find_basket(account)
+        assert basket.recipient_entity_id is None and basket.quota_checked_entity_id is None
+    assert basket_lines(app) == {"LOGEMENT": 30}
+
+
+def test_a_forged_quantity_above_the_lowered_one_is_refused(app, login_as, create_product):
+    leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
+    consume(app, "S003", leaflet, 40)
+    browser = login_as("mgen-sd01")
+    add(browser, leaflet, 30)
+    update(browser, entity_id(app, "S003"))
+    assert basket_lines(app) == {"LOGEMENT": 10}
+    # Forge the quantity back up, in the form and straight in the database.
+    browser.post(f"/panier/produit/{leaflet}/quantite", {"quantity": "30"})
+    assert "Mettre à jour" in save(browser).get_data(as_text=True)  # the check was reset
+    allier = entity_id(app, "S003")
+    with app.app_context():
+        db.session.query(BasketLine).update({"quantity": 30})
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        baskets.lock_basket(account).quota_checked_entity_id = allier
+        db.session.commit()
+    page = save(browser).get_data(as_text=True)
+    assert "n&#39;a pas été enregistrée" in page and SOME_LOWERED in page
+    with app.app_context():
+        assert db.session.query(Order).filter(Order.entity.has(code="S003")).count() == 1
+
+
+def test_two_directors_at_once_cannot_pass_the_quota_together(app, demo, create_product):
+    from tests.test_orders_concurrency import race
+
+    leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
+    allier = entity_id(app, "S003")
+    with app.app_context():
+        entity = db.session.get(Entity, allier)
+        ids = []
+        for n in range(2):
+            account = Account(
+                identifier=f"director-{n}",
+                account_type=__import__(
+                    "shop.models", fromlist=["AccountType"]
+                ).AccountType.SECTION_DIRECTOR,
+                first_name="D",
+                last_name=str(n),
+                email=f"d{n}@example.org",
+                entity=db.session.query(Entity).filter_by(code="S001").one(),
+                attached_entities=[entity],
+            )
+            db.session.add(account)
+            db.session.flush()
+            baskets.add_to_basket(account, leaflet, 30, local_today())
+            orders.update_recipient(account, allier, utcnow(), shop_timezone())
+            ids.append(account.id)
+        db.session.commit()
+
+    def saver(account_id):
+        return lambda: (
+            orders.save_basket(
+                db.session.get(Account, account_id), utcnow(), shop_timezone(), 1
+            ).number
+        )
+
+    for _ in range(1):
+        results = race(app, [saver(i) for i in ids])
+    wins = [r for r in results if isinstance(r, str)]
+    refusals = [r for r in results if isinstance(r, orders.QuotaExceeded)]
+    assert len(wins) == 1 and len(refusals) == 1, results
+    assert refusals[0].result.quantities == {leaflet: 20}
+    with app.app_context():
+        total = sum(
+            line.quantity
+            for order in db.session.query(Order).filter_by(entity_id=allier)
+            for line in order.lines
+        )
+    assert total == 30 <= 50
