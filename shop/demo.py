@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from shop import accounts
 from shop.extensions import db
-from shop.models import Account, AccountType, Category, Entity, Product, ShopKind
+from shop.models import Account, AccountType, Allocation, Category, Entity, Product, ShopKind
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -94,6 +94,18 @@ PRODUCTS = [
     ("GOURDE-INOX", "Gourde inox 50 cl", "bien-etre", P("5.90"), P("20.00"), (10, 150, 10), 700, 260, None, "Gourde isotherme en acier inoxydable."),
 ]
 
+# Monthly quotas per entity (head office's default for every entity).
+MONTHLY_QUOTAS = {"DEPL-SOLUTIONS-LOGEMENT": 50, "DEPL-PARTENARIAT-RELYENS": 20, "KIT-ENTREPRISE": 10, "BROCHVOIX_SANS_LOGO_RPAS": 100}
+
+# Annual allocations ("dotations"): (entity code, reference, year, quantity, delivered).
+ALLOCATIONS = [
+    ("S001", "GUIDE-SANTE-2027", 2027, 300, 0),
+    ("S003", "GUIDE-SANTE-2027", 2027, 200, 0),
+    ("S091", "GUIDE-SANTE-2027", 2027, 250, 0),
+    ("S001", "FLYER-SANTE-JEUNES", 2026, 500, 500),
+    ("S003", "FLYER-SANTE-JEUNES", 2026, 400, 250),
+]
+
 ACCOUNTS = [
     ("siege-admin", AccountType.HEAD_OFFICE_ADMIN, "Hélène", "Marchand", "siege-admin@boutique.example", "SIEGE", []),
     ("mgen-sd01", AccountType.SECTION_DIRECTOR, "Camille", "Rousseau", "mgen-sd01@boutique.example", "S001", ["S003", "S091"]),
@@ -129,10 +141,21 @@ def load_demo(password: str = DEMO_PASSWORD) -> int:
                 unit_price=price, vat_rate=vat, min_quantity=low, max_quantity=high,
                 quantity_step=step, stock_on_hand=stock, weight_grams=grams,
                 orderable_from=opens, image=f"img/products/{slug}.svg",
+                monthly_quota=MONTHLY_QUOTAS.get(ref),
             )
         )
         created += 1
     db.session.flush()
+
+    products = {p.reference: p for p in db.session.scalars(select(Product))}
+    existing_allocations = set(
+        db.session.execute(select(Allocation.entity_id, Allocation.product_id, Allocation.year))
+    )
+    for code, ref, year, quantity, delivered in ALLOCATIONS:
+        key = (entities[code].id, products[ref].id, year)
+        if key not in existing_allocations:
+            db.session.add(Allocation(entity_id=key[0], product_id=key[1], year=year, quantity=quantity, delivered_quantity=delivered))
+            created += 1
 
     identifiers = set(db.session.scalars(select(Account.identifier)))
     for identifier, kind, first, last, email, home, attached in ACCOUNTS:

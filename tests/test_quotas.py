@@ -6,7 +6,7 @@ import time_machine
 
 from shop.clock import local_today, shop_timezone, utcnow
 from shop.extensions import db
-from shop.models import Account, BasketLine, Entity, EntityQuota, Order, OrderStatus
+from shop.models import Account, BasketLine, Entity, EntityQuota, Order, OrderStatus, Product
 from shop.ordering import basket as baskets
 from shop.ordering import orders
 from tests.test_orders import add, save
@@ -247,3 +247,59 @@ def test_two_directors_at_once_cannot_pass_the_quota_together(app, demo, create_
             for line in order.lines
         )
     assert total == 30 <= 50
+
+
+def test_admin_sets_quotas_and_sees_consumption(app, login_as, create_product):
+    leaflet = create_product(reference="LOGEMENT", stock=1000)
+    allier = entity_id(app, "S003")
+    admin = login_as("siege-admin")
+    assert "LOGEMENT" in admin.get("/admin/quotas").get_data(as_text=True)
+    admin.post(f"/admin/quotas/{leaflet}", {"monthly_quota": "40"})
+    admin.post(
+        f"/admin/quotas/{leaflet}/entites", {"entity_id": str(allier), "monthly_quota": "15"}
+    )
+    with app.app_context():
+        assert db.session.get(Product, leaflet).monthly_quota == 40
+        assert db.session.get(EntityQuota, (allier, leaflet)).monthly_quota == 15
+    consume(app, "S003", leaflet, 12)
+    page = admin.get(f"/admin/entites/{allier}/consommation").get_data(as_text=True)
+    assert ">12<" in page and ">15<" in page and ">3<" in page
+    page = admin.get(f"/admin/quotas/{leaflet}/entites").get_data(as_text=True)
+    assert 'value="15"' in page
+    # Bad input changes nothing; an empty override removes it.
+    for bad in ("-5", "abc", "1e3"):
+        admin.post(f"/admin/quotas/{leaflet}", {"monthly_quota": bad})
+    assert (
+        admin.post(
+            f"/admin/quotas/{leaflet}/entites", {"entity_id": "999999", "monthly_quota": "1"}
+        ).status_code
+        == 404
+    )
+    admin.post(f"/admin/quotas/{leaflet}/entites", {"entity_id": str(allier), "monthly_quota": ""})
+    admin.post(f"/admin/quotas/{leaflet}", {"monthly_quota": ""})
+    with app.app_context():
+        assert db.session.get(EntityQuota, (allier, leaflet)) is None
+        assert db.session.get(Product, leaflet).monthly_quota is None
+
+
+def test_admin_allocations_and_my_allocations(app, login_as, create_product):
+    from shop.models import Allocation
+
+    guide = create_product(reference="GUIDE", name="Guide santé")
+    admin = login_as("siege-admin")
+    ain = entity_id(app, "S001")
+    data = {"entity_id": str(ain), "product_id": str(guide), "year": "2026", "quantity": "300"}
+    admin.post("/admin/dotations", data)
+    page = admin.post("/admin/dotations", data, follow_redirects=True).get_data(as_text=True)
+    assert "déjà une dotation" in page
+    with app.app_context():
+        allocation = db.session.query(Allocation).filter_by(product_id=guide).one()
+        allocation_id = allocation.id
+    admin.post(f"/admin/dotations/{allocation_id}/livre", {"delivered_quantity": "400"})
+    admin.post(f"/admin/dotations/{allocation_id}/livre", {"delivered_quantity": "120"})
+    with app.app_context():
+        allocation = db.session.get(Allocation, allocation_id)
+        assert (allocation.quantity, allocation.delivered_quantity) == (300, 120)
+    page = login_as("mgen-sd01").get("/mon-compte").get_data(as_text=True)
+    assert "Mes supports dotation siège" in page and "Guide santé" in page and ">120<" in page
+    assert "Guide santé" not in login_as("mgen-ar01").get("/mon-compte").get_data(as_text=True)

@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from shop.blueprints import account, admin, auth, basket, catalog, main, orders
+    from shop.blueprints import account, admin, admin_quotas, auth, basket, catalog, main, orders
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -13,3 +13,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(orders.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_quotas.bp)

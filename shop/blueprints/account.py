@@ -8,13 +8,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import EmailField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from shop.clock import utcnow
 from shop.extensions import db
-from shop.models import Order, OrderStatus
+from shop.models import Allocation, Order, OrderStatus
 from shop.ordering.orders import order_totals
 
 bp = Blueprint("account", __name__, url_prefix="/mon-compte")
@@ -52,8 +52,16 @@ def _page(coordinates: CoordinatesForm | None = None, delivery: DeliveryForm | N
     now = utcnow()
     in_progress = [o for o in own_orders if o.status is not OrderStatus.VALIDATED]
     validated = [o for o in own_orders if o.status is OrderStatus.VALIDATED]
+    entity_ids = [e.id for e in account.orderable_entities()]
+    allocations = db.session.scalars(
+        select(Allocation)
+        .where(Allocation.entity_id.in_(entity_ids), Allocation.year >= now.year - 1)
+        .options(joinedload(Allocation.entity), joinedload(Allocation.product))
+        .order_by(Allocation.year.desc(), Allocation.entity_id)
+    ).all()
     return render_template(
         "account/show.html",
+        allocations=allocations,
         coordinates=coordinates,
         delivery=delivery,
         in_progress=in_progress,

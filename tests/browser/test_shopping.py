@@ -221,6 +221,8 @@ def test_the_header_fits_the_window(demo, page, width):
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     if width < 1200:
         page.get_by_role("button", name="Menu").click()
+        # Wait for the collapse animation to end before measuring.
+        expect(page.locator("#nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     user_menu = main_menu(page).get_by_role("button", name="Camille Rousseau")
     expect(user_menu).to_be_visible()
     box = user_menu.bounding_box()
