@@ -9,7 +9,7 @@ from shop.extensions import db
 from shop.models import Account, BasketLine, Entity, EntityQuota, Order, OrderStatus, Product
 from shop.ordering import basket as baskets
 from shop.ordering import orders
-from tests.test_orders import add, save
+from tests.test_orders import add, only_order, save
 
 ALL_AVAILABLE = "la limite mensuelle n&#39;a pas été atteinte"
 SOME_LOWERED = "Les quantités ont été remises à jour dans la limite du maximum possible"
@@ -303,3 +303,27 @@ def test_admin_allocations_and_my_allocations(app, login_as, create_product):
     page = login_as("mgen-sd01").get("/mon-compte").get_data(as_text=True)
     assert "Mes supports dotation siège" in page and "Guide santé" in page and ">120<" in page
     assert "Guide santé" not in login_as("mgen-ar01").get("/mon-compte").get_data(as_text=True)
+
+
+def test_a_modified_order_can_change_recipient_and_the_next_basket_starts_afresh(
+    app, login_as, create_product
+):
+    leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
+    browser = login_as("mgen-sd01")
+    add(browser, leaflet, 10)
+    save(browser)
+    order = only_order(app)
+    assert order.delivery_city == "BOURG-EN-BRESSE"
+    browser.post(f"/commande/{order.id}/modifier")
+    assert "Mettre à jour" in update(browser, entity_id(app, "S003")).get_data(as_text=True)
+    assert "est enregistrée" in save(browser).get_data(as_text=True)
+    modified = only_order(app)
+    assert (modified.id, modified.number) == (order.id, order.number)
+    assert modified.delivery_city == "MOULINS" and modified.billing_entity_id == entity_id(
+        app, "S001"
+    )
+    with app.app_context():
+        assert db.session.get(Order, order.id).entity.code == "S003"
+    add(browser, leaflet, 5)
+    page = browser.get("/panier").get_data(as_text=True)
+    assert 'data-testid="needs-update"' not in page and "BOURG-EN-BRESSE" in page

@@ -226,11 +226,6 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     weight = sum(products[pid].weight_grams * quantity for pid, quantity in wanted.items())
     shipping = estimate_shipping(shop, weight, recipient.overseas, today, dispatch_weekday)
     if order is None:
-        if recipient.id == account.entity_id:
-            address, postcode, city = account.delivery()
-        else:
-            address = recipient.delivery_address
-            postcode, city = recipient.delivery_postcode, recipient.delivery_city
         order = Order(
             number=next_order_number(now, tz),
             account=account,
@@ -241,13 +236,20 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
             created_at=now,
             deadline=(deadline := validation_deadline(now, tz)),
             reminder_due_at=reminder_time(deadline, tz),
-            delivery_name=recipient.name,
-            delivery_address=address,
-            delivery_postcode=postcode,
-            delivery_city=city,
-            delivery_phone=recipient.phone,
         )
         db.session.add(order)
+    if order.entity_id != recipient.id or order.delivery_address is None:
+        # A new order, or a modified one sent elsewhere: deliver to the recipient.
+        if recipient.id == account.entity_id:
+            address, postcode, city = account.delivery()
+        else:
+            address = recipient.delivery_address
+            postcode, city = recipient.delivery_postcode, recipient.delivery_city
+        order.delivery_name = recipient.name
+        order.delivery_address = address
+        order.delivery_postcode = postcode
+        order.delivery_city = city
+        order.delivery_phone = recipient.phone
     order.shop = shop
     order.entity = recipient
     order.shipping_carrier = shipping.carrier
@@ -276,7 +278,9 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     db.session.expire(order, ["lines"])
     add_reserved({pid: wanted.get(pid, 0) - held.get(pid, 0) for pid in products})
     basket.lines.clear()
-    basket.order_id = None
+    basket.order_id = None  # the next basket starts afresh, for the account's own entity
+    basket.recipient_entity_id = None
+    basket.quota_checked_entity_id = None
     db.session.flush()
     return order
 
