@@ -130,6 +130,10 @@ def _init_login(app: Flask) -> None:
         account = db.session.get(Account, int(account_id))
         if account is None or not account.active or account.password_fingerprint() != fingerprint:
             return None
+        from shop.clock import local_today
+
+        if not account.within_mandate(local_today()):  # access ends with the mandate
+            return None
         return account
 
 

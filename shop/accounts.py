@@ -8,14 +8,14 @@ issued before.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from shop.clock import utcnow
+from shop.clock import shop_timezone, utcnow
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import Account, AccountType, Entity
@@ -41,6 +41,8 @@ class AccountData:
     attached_entity_ids: list[int]
     active: bool = True
     locale: str = "fr"
+    valid_from: date | None = None
+    valid_until: date | None = None
 
 
 def normalise_identifier(identifier: str) -> str:
@@ -90,6 +92,10 @@ def _apply(account: Account, data: AccountData) -> None:
     account.attached_entities = [by_id[i] for i in sorted(set(data.attached_entity_ids))]
     account.active = data.active
     account.locale = data.locale
+    if data.valid_from and data.valid_until and data.valid_until < data.valid_from:
+        raise DomainError(_l("La fin du mandat ne peut précéder son début."), field="valid_until")
+    account.valid_from = data.valid_from
+    account.valid_until = data.valid_until
 
 
 # --- tokens -----------------------------------------------------------------------------
@@ -118,6 +124,7 @@ def account_from_token(token: str, purpose: str) -> Account | None:
 
 
 def send_invitation(account: Account) -> None:
+    account.invited_at = utcnow()
     token = make_token(account, ACTIVATION)
     queue_email(
         recipient=account.email,
@@ -193,6 +200,10 @@ def authenticate(identifier: str, password: str) -> Account:
             account.failed_logins = 0
         db.session.commit()  # the failure must count even though sign-in is refused
         raise wrong
+    if not account.within_mandate(now.astimezone(shop_timezone()).date()):
+        raise DomainError(
+            _l("Votre accès n'est pas ouvert à cette date. Contactez l'administrateur du siège.")
+        )
     account.failed_logins = 0
     account.locked_until = None
     account.last_login_at = now

@@ -324,3 +324,63 @@ def test_admin_creates_and_edits_entities(app, login_as):
         assert not db.session.get(Entity, entity_id).overseas
         assert db.session.query(Entity).filter_by(code="S972").count() == 1
     assert admin.get("/admin/entites/999999").status_code == 404
+
+
+def test_a_mandate_bounds_sign_in_and_sessions(app, login_as):
+    from datetime import date
+
+    browser = login_as("mgen-ar01")
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-ar01").one()
+        account.valid_until = date(2020, 12, 31)
+        db.session.commit()
+    assert browser.get("/panier").status_code == 302  # the session ended with the mandate
+    page = browser.login("mgen-ar01").get_data(as_text=True)
+    assert "Votre accès n&#39;est pas ouvert à cette date" in page
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-ar01").one()
+        account.valid_until = None
+        account.valid_from = date(2020, 1, 1)
+        db.session.commit()
+    assert "Déconnexion" in browser.login("mgen-ar01").get_data(as_text=True)
+
+
+def test_admin_changes_are_in_the_searchable_audit_log(app, login_as, account_id):
+    from shop.models import AuditEntry
+
+    admin = login_as("siege-admin")
+    _new_account(admin)
+    target = account_id("mgen-ar01")
+    data = {
+        "identifier": "mgen-ar01",
+        "account_type": "regional_assistant",
+        "last_name": "Girard",
+        "first_name": "Nathalie",
+        "email": "nouvelle@example.org",
+        "phone": "",
+        "entity_id": "3",
+        "locale": "fr",
+        "active": "y",
+        "valid_until": "2027-06-30",
+    }
+    admin.post(f"/admin/comptes/{target}", data)
+    admin.post(f"/admin/comptes/{target}", data)  # no change: nothing recorded
+    with app.app_context():
+        entries = db.session.query(AuditEntry).order_by(AuditEntry.id).all()
+        assert [e.action for e in entries] == ["account.create", "account.update"]
+        assert entries[1].changes["email"] == ["mgen-ar01@boutique.example", "nouvelle@example.org"]
+        assert entries[1].changes["valid_until"] == [None, "2027-06-30"]
+        assert entries[1].actor.identifier == "siege-admin"
+    page = admin.get("/admin/journal?q=mgen-ar01").get_data(as_text=True)
+    assert "account.update" in page and "nouvelle@example.org" in page
+    assert "account.create" not in page
+    page = admin.get("/admin/journal?q=claire").get_data(as_text=True)
+    assert "account.create" in page
+
+
+def test_invitation_date_is_recorded(app, login_as, outbox):
+    admin = login_as("siege-admin")
+    _new_account(admin)
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="claire.dupuis.010285").one()
+        assert account.invited_at is not None

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     SelectField,
     SelectMultipleField,
@@ -20,7 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from shop import accounts
+from shop import accounts, audit
 from shop.blueprints.guards import admin_required
 from shop.clock import utcnow
 from shop.errors import DomainError
@@ -28,6 +30,7 @@ from shop.extensions import db
 from shop.models import (
     Account,
     AccountType,
+    AuditEntry,
     Entity,
     Order,
     OrderStatus,
@@ -68,6 +71,8 @@ class AccountForm(FlaskForm):
         choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
     )
     active = BooleanField(_l("Compte actif"), default=True)
+    valid_from = DateField(_l("Début du mandat (facultatif)"), validators=[Optional()])
+    valid_until = DateField(_l("Fin du mandat (facultatif)"), validators=[Optional()])
     submit = SubmitField(_l("Enregistrer"))
 
     def __init__(self, *args, **kwargs):
@@ -90,6 +95,8 @@ class AccountForm(FlaskForm):
             attached_entity_ids=list(self.attached_entity_ids.data or []),
             active=self.active.data,
             locale=self.locale.data,
+            valid_from=self.valid_from.data,
+            valid_until=self.valid_until.data,
         )
 
 
@@ -147,6 +154,7 @@ def account_new():
     if form.validate_on_submit():
         try:
             account = accounts.create_account(form.to_data())
+            audit.record(current_user, "account.create", account, after=_account_snapshot(account))
         except DomainError as error:
             db.session.rollback()
             _field_error(form, error)
@@ -175,7 +183,11 @@ def account_edit(account_id: int):
         form.attached_entity_ids.data = [e.id for e in account.attached_entities]
     if form.validate_on_submit():
         try:
+            before = _account_snapshot(account)
             accounts.update_account(account, form.to_data())
+            audit.record(
+                current_user, "account.update", account, before, _account_snapshot(account)
+            )
         except DomainError as error:
             db.session.rollback()
             _field_error(form, error)
@@ -221,16 +233,37 @@ def entity_edit(entity_id: int | None = None):
         if duplicate is not None:
             form.code.errors.append(_("Ce code est déjà utilisé par une autre entité."))
         else:
+            before = audit.snapshot(entity, list(ENTITY_FIELDS)) if entity is not None else {}
             if entity is None:
                 entity = Entity()
                 db.session.add(entity)
             for name in ENTITY_FIELDS:
                 value = getattr(form, name).data
                 setattr(entity, name, value.strip() if isinstance(value, str) else value)
+            db.session.flush()
+            audit.record(
+                current_user,
+                "entity.update" if before else "entity.create",
+                entity,
+                before,
+                audit.snapshot(entity, list(ENTITY_FIELDS)),
+            )
             db.session.commit()
             flash(_("L'entité %(name)s est enregistrée.", name=entity.name), "success")
             return redirect(url_for("admin.entities_list"))
     return render_template("admin/entity_form.html", form=form, entity=entity)
+
+
+ACCOUNT_AUDIT_FIELDS = [
+    "identifier", "account_type", "first_name", "last_name", "email", "phone", "entity_id",
+    "active", "locale", "valid_from", "valid_until",
+]  # fmt: skip
+
+
+def _account_snapshot(account: Account) -> dict:
+    values = audit.snapshot(account, ACCOUNT_AUDIT_FIELDS)
+    values["attached_entities"] = sorted(e.id for e in account.attached_entities)
+    return values
 
 
 def _field_error(form: FlaskForm, error: DomainError) -> None:
@@ -301,3 +334,26 @@ def outbox_retry(message_id: int):
             "success",
         )
     return redirect(url_for("admin.outbox", statut=request.form.get("statut", "")))
+
+
+@bp.get("/journal")
+@admin_required
+def audit_log():
+    """Every admin change, newest first; search by who, what or on what."""
+    terms = request.args.get("q", "").strip()[:80]
+    query = (
+        select(AuditEntry)
+        .options(joinedload(AuditEntry.actor))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
+    if terms:
+        pattern = f"%{terms}%"
+        query = query.outerjoin(AuditEntry.actor).where(
+            or_(
+                AuditEntry.action.ilike(pattern),
+                AuditEntry.target_label.ilike(pattern),
+                Account.identifier.ilike(pattern),
+            )
+        )
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("admin/audit.html", page=page, terms=terms)

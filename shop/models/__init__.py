@@ -1,6 +1,7 @@
 """The models, one module per aggregate; importing this package registers them all."""
 
 from shop.models.accounts import ACCOUNT_TYPE_LABELS, Account, AccountType, account_entities
+from shop.models.audit import AuditEntry, StockMovement
 from shop.models.baskets import Basket, BasketLine
 from shop.models.catalog import Category, Product, ShopKind
 from shop.models.entities import Entity
@@ -15,6 +16,8 @@ __all__ = [
     "QuotaLock",
     "Account",
     "AccountType",
+    "AuditEntry",
+    "StockMovement",
     "Basket",
     "BasketLine",
     "Category",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, Enum, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, Date, Enum, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -86,6 +86,11 @@ class Account(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A mandate: outside [valid_from, valid_until] the account cannot sign in.
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    # When the last invitation e-mail was queued (None: never invited).
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The account's own delivery address ("Mon compte"); empty means the entity's.
     delivery_address: Mapped[str] = mapped_column(String(255), default="", server_default="")
     delivery_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
@@ -109,6 +114,11 @@ class Account(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive accounts cannot sign in
         return self.active
+
+    def within_mandate(self, today: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= today) and (
+            self.valid_until is None or today <= self.valid_until
+        )
 
     @property
     def is_admin(self) -> bool:

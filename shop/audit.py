@@ -1,0 +1,59 @@
+"""Recording admin changes in the audit log, in the same transaction as the change."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+from shop.extensions import db
+from shop.models import Account, AuditEntry
+
+
+def _plain(value):
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple, set)):
+        return sorted(_plain(v) for v in value)
+    return value
+
+
+def snapshot(obj, fields: list[str]) -> dict:
+    """The fields' current values, JSON-ready, to compare after the change."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def record(
+    actor: Account | None,
+    action: str,
+    target,
+    before: dict | None = None,
+    after: dict | None = None,
+    label: str = "",
+) -> AuditEntry | None:
+    """Add an audit entry for what changed between ``before`` and ``after``.
+
+    Nothing is recorded for an update that changed nothing.
+    """
+    before, after = before or {}, after or {}
+    changes = {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+    if before and after and not changes:
+        return None
+    entry = AuditEntry(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        target_type=type(target).__name__.lower(),
+        target_id=getattr(target, "id", None),
+        target_label=label or str(getattr(target, "identifier", "") or getattr(target, "name", "")),
+        changes=changes,
+    )
+    db.session.add(entry)
+    return entry
