@@ -127,11 +127,29 @@ def counting_statements(app: Flask) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
-def busy_machine_warning(what: str = "pages/s", when: str = "end") -> str:
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile: 0.9 gives the 90th (``values`` need not be sorted)."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def one_line(statement: str, width: int = 100) -> str:
+    """A SQL statement on one line, whitespace collapsed: its first ``width`` characters,
+    followed by "..." when it is longer."""
+    text = " ".join(statement.split())
+    return text if len(text) <= width else text[:width] + "..."
+
+
+def busy_machine_warning(
+    what: str = "pages/s", when: str = "end", effect: str = "is lower and noisier"
+) -> str:
     """A note when other processes kept the CPUs busy (the figures are then low).
 
     Read at the end of a run by default; read it at the start (``when="start"``) when the
-    run itself loads the machine.
+    run itself loads the machine. ``effect`` says what happens to ``what`` (for times:
+    "are longer and noisier").
     """
     try:
         load = os.getloadavg()[0]
@@ -142,6 +160,5 @@ def busy_machine_warning(what: str = "pages/s", when: str = "end") -> str:
         return ""
     return (
         f"NOTE:    load average {load:.1f} on {cpus} CPU(s) at the {when} of the run: other "
-        f"programs\n         were running, so {what} is lower and noisier than on an idle "
-        "machine."
+        f"programs\n         were running, so {what} {effect} than on an idle machine."
     )

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Integer, Numeric, String
+from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.clock import utcnow
@@ -60,6 +60,8 @@ class Counter(db.Model):
 
 class Order(db.Model):
     __tablename__ = "orders"
+    # What an entity received this month (monthly quotas) is read through this index.
+    __table_args__ = (Index("ix_orders_entity_created", "entity_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # "2023-05-08-00398": the local date of saving and a running number.

@@ -309,8 +309,8 @@ def update_recipient(
     entity = next((e for e in account.orderable_entities() if e.id == entity_id), None)
     if entity is None:
         raise OrderNotFound(_l("Vous ne pouvez pas commander pour cette entité."))
-    basket.recipient_entity_id = None if entity.id == account.entity_id else entity.id
     wanted = {line.product_id: line.quantity for line in basket.lines if line.quantity > 0}
+    basket.recipient_entity_id = None if entity.id == account.entity_id else entity.id
     products = {line.product_id: line.product for line in basket.lines}
     month_of = now
     if basket.order_id is not None and basket.order is not None:
