@@ -53,6 +53,8 @@ lint: install-test ## Ruff: lint and formatting check
 bench: install-test ## Benchmarks (figures, not pass/fail)
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.saves
+	$(BIN)/python -m bench.quota
+	$(BIN)/python -m bench.expiry --sizes 10000
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) instance .pytest_cache

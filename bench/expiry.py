@@ -11,18 +11,20 @@ size, as ``shop.jobs.sweep`` runs them:
 
 For each call it prints the time, the CPU time of this process, the SQL statements sent
 (BEGIN, SAVEPOINT and RELEASE not counted; an executemany counts once), the statements per
-1,000 orders and the peak RSS of the process. The work must be set-based, a handful of
+1,000 orders and per batch, the peak RSS of the process, and where the time goes (thin
+wrappers around what ``lifecycle`` calls). The work must be set-based, a handful of
 statements per batch of orders: statements per 1,000 orders must stay flat from one size to
 the next, and a count that grows is printed loudly.
 
-Both sweepers render one e-mail per order (Jinja), by design. The whole run is measured a
-second time with ``render_email`` replaced by a constant (labelled "e-mail constant"), which
-shows how much of the time that rendering is.
+Both sweepers render one e-mail per order (Jinja), by design. The first size is measured a
+second time with ``render_email`` replaced by a constant (labelled "e-mail constant";
+``--constant all`` for every size), which shows how much of the time that rendering is.
 
-After every run it checks, and prints: every due order expired (cancelled, reason
-"expired") or reminded, the products whose orders all expired reserve nothing, the expired
-lines hold nothing, reservations still add up, and the outbox holds exactly one message per
-order. A failed check is printed, never raised.
+After each size it checks, and prints: every due order expired (cancelled, reason
+"expired") or reminded, the units released, the products whose orders all expired reserve
+nothing, the expired lines hold nothing, reservations still add up, the outbox holds exactly
+one message per order, and a second call finds nothing. A failed check is printed, never
+raised.
 
 The database is a temporary SQLite file, or the PostgreSQL database named by
 ``SHOP_BENCH_DATABASE_URL``, whose ``public`` schema is dropped and recreated first (only
@@ -82,6 +84,7 @@ STOCK = 10_000_000  # per product: far more than 100,000 orders reserve
 MAX_LINES = 3  # lines per order: 1 to 3, distinct products
 MAX_QUANTITY = 5  # units per line: 1 to 5, all reserved
 CHUNK = 5_000  # rows per executemany when inserting
+STREAM_ROWS = 5_000  # rows fetched at a time by the checks
 EXPIRED_PREFIX = "2026-01-01-"  # order numbers: prefix + 6 digits (String(20))
 REMINDED_PREFIX = "2026-01-02-"
 CLAIM_RE = re.compile(r"\s*SELECT orders\.id\s+FROM orders\b")  # _claim's query
@@ -293,7 +296,7 @@ def create_due_orders(app: Flask, fixtures: Fixtures, size: int, now: datetime) 
     with app.app_context():
         if db.engine.dialect.name == "postgresql":  # as autovacuum would have done
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("ANALYZE orders, order_lines, products, outbox_messages"))
+                conn.execute(text("VACUUM ANALYZE orders, order_lines, products, outbox_messages"))
     return units
 
 
@@ -419,25 +422,35 @@ def _numbers(prefix: str):
     return Order.number.like(f"{prefix}%")
 
 
-def _messages(kind: str) -> tuple[int, Counter]:
-    """How many messages of this kind, and how many name each order number."""
-    subjects = db.session.scalars(select(OutboxMessage.subject).where(OutboxMessage.kind == kind))
-    per_number: Counter = Counter()
-    total = 0
-    for subject in subjects:
+def _stream(query):
+    """The rows a few thousand at a time (a server-side cursor on PostgreSQL)."""
+    return db.session.execute(query.execution_options(yield_per=STREAM_ROWS)).scalars()
+
+
+def _one_per_order(run: Measure, kind: str, prefix: str, state) -> None:
+    """Exactly one message of this kind per order in this state, matched by order number.
+
+    Counted in two bytearrays indexed by the orders' running numbers, so that checking
+    100,000 orders barely moves the peak RSS the benchmark reports.
+    """
+    changed, mails = bytearray(run.size), bytearray(run.size)
+    for number in _stream(select(Order.number).where(_numbers(prefix), state)):
+        changed[int(number.removeprefix(prefix))] = 1
+    total = strays = 0
+    for subject in _stream(select(OutboxMessage.subject).where(OutboxMessage.kind == kind)):
         total += 1
-        per_number.update(NUMBER_RE.findall(subject)[:1])
-    return total, per_number
-
-
-def _one_per_order(run: Measure, kind: str, prefix: str, status_ok) -> None:
-    numbers = set(db.session.scalars(select(Order.number).where(_numbers(prefix), status_ok)))
-    total, per_number = _messages(kind)
-    once = sum(1 for n in numbers if per_number.get(n) == 1)
+        match = NUMBER_RE.search(subject)
+        index = int(match.group().removeprefix(prefix)) if match else -1
+        if match and match.group().startswith(prefix) and index < run.size:
+            mails[index] = min(mails[index] + 1, 255)
+        else:
+            strays += 1
+    orders = sum(changed)
+    once = sum(1 for done, sent in zip(changed, mails, strict=True) if done and sent == 1)
     run.record(
-        total == len(numbers) == once and set(per_number) == numbers,
-        f'outbox: {total:,} "{kind}" messages, exactly one for {once:,} of the '
-        f"{len(numbers):,} orders",
+        total == orders == once and strays == 0,
+        f'outbox: {total:,} "{kind}" messages, exactly one for {once:,} of the {orders:,} '
+        f"orders, {strays} naming no such order",
     )
 
 
@@ -551,7 +564,7 @@ def report(runs: list[Measure]) -> bool:
     head = (
         f"{'function':<18} {'e-mail':<8} {'orders':>7} | {'seconds':>7} {'CPU s':>6} "
         f"{'orders/s':>8} {'ms/1k':>5} | {'SQL':>5} {'SQL/1k':>6} {'/batch':>6} | "
-        f"{'peak RSS':>8}"
+        f"{'peak RSS (+call)':>16}"
     )
     print(head)
     print("-" * len(head))
@@ -562,7 +575,7 @@ def report(runs: list[Measure]) -> bool:
             f"{JOB_NAMES[run.job]:<18} {run.variant.split()[1]:<8} {run.size:>7,} | "
             f"{run.seconds:7.2f} {run.cpu:6.2f} {rate:8,.0f} {run.seconds * 1e6 / run.size:5.0f} | "
             f"{len(run.statements):>5,} {run.per_thousand:6.2f} {per_batch:6.1f} | "
-            f"{run.rss_after:4.0f} MiB"
+            f"{run.rss_after:4.0f} MiB (+{run.rss_after - run.rss_before:3.0f})"
         )
     print()
     print("seconds:  wall-clock time of the one call (every batch and its commit); CPU s: CPU")
@@ -571,7 +584,8 @@ def report(runs: list[Measure]) -> bool:
     print("SQL:      statements the call sent (BEGIN/SAVEPOINT/RELEASE not counted, an")
     print("          executemany counted once); SQL/1k: per 1,000 orders; /batch: per batch,")
     print("          the last claim, which finds nothing, left out.")
-    print("peak RSS: of this process so far (resource.getrusage), the data setup included.")
+    print("peak RSS: of this process so far (resource.getrusage), the data setup included;")
+    print("          (+call): how much the call itself raised it.")
     print("e-mail:   rendered = as shipped, one Jinja e-mail per order; constant = render_email")
     print("          replaced by a constant dict (orders still loaded, totals and links still")
     print("          computed): the difference is the cost of the Jinja rendering.")
@@ -584,6 +598,7 @@ def report(runs: list[Measure]) -> bool:
     head = f"{'function':<18} {'e-mail':<8} {'orders':>7} | " + " ".join(
         f"{label:>7}" for label in labels
     )
+    head += " | claim ms"
     print(head)
     print("-" * len(head))
     for run in runs:
@@ -592,9 +607,11 @@ def report(runs: list[Measure]) -> bool:
         print(
             f"{JOB_NAMES[run.job]:<18} {run.variant.split()[1]:<8} {run.size:>7,} | "
             + " ".join(f"{100 * part / run.seconds:6.0f}%" for part in shares)
+            + f" | {1000 * run.phases['claim'] / (run.batches + 1):8.1f}"
         )
     print()
-    print("claim:   the SELECT ... FOR UPDATE SKIP LOCKED of each batch's ids;")
+    print("claim:   the SELECT ... FOR UPDATE SKIP LOCKED of each batch's ids (claim ms: per")
+    print("         batch on average, the last, empty claim included);")
     print("release: release_orders (lock the products, give back the lines' reservations);")
     print("load:    the orders, accounts and lines loaded for the e-mails;")
     print("totals:  compute_totals per order; links: external_url per order (it builds a")
@@ -610,13 +627,20 @@ def report(runs: list[Measure]) -> bool:
     ]
     if compared:
         print()
-        print("   Rendered against constant (the second, labelled measurement):")
+        print("   Rendered against constant, the second, labelled measurement (CPU: this")
+        print("   process's CPU time, steadier than wall-clock time when other programs run):")
         for full, const in compared:
-            share = 100 * (full.seconds - const.seconds) / full.seconds
+            wall = 100 * (full.seconds - const.seconds) / full.seconds
+            cpu = 100 * (full.cpu - const.cpu) / full.cpu
             print(
-                f"   {JOB_NAMES[full.job]:<18} {full.size:>7,} orders: {full.seconds:6.2f} s "
-                f"rendered, {const.seconds:6.2f} s constant: rendering is {share:3.0f} % of the "
-                f"time, {1000 * (full.seconds - const.seconds) / full.size:.2f} ms per order"
+                f"   {JOB_NAMES[full.job]:<18} {full.size:>7,} orders: wall {full.seconds:6.2f} s "
+                f"rendered, {const.seconds:6.2f} s constant: rendering {wall:3.0f} %, "
+                f"{1000 * (full.seconds - const.seconds) / full.size:.2f} ms/order"
+            )
+            print(
+                f"   {'':<18} {'':>7}          CPU {full.cpu:6.2f} s rendered, {const.cpu:6.2f} s "
+                f"constant: rendering {cpu:3.0f} %, "
+                f"{1000 * (full.cpu - const.cpu) / full.size:.2f} ms/order"
             )
 
     print()
@@ -637,6 +661,17 @@ def report(runs: list[Measure]) -> bool:
         print(bar)
         print("!!! SQL STATEMENTS PER ORDER GROW WITH THE NUMBER OF ORDERS: not set-based")
         print(bar)
+    for job in JOB_NAMES:
+        chain = [r for r in runs if r.job == job and r.variant == FULL]
+        claims = [1000 * r.phases["claim"] / (r.batches + 1) for r in chain]
+        if any(b > 2 * a for a, b in pairwise(claims)):
+            figures = ", ".join(
+                f"{c:.1f} ms at {r.size:,}" for c, r in zip(claims, chain, strict=True)
+            )
+            print(
+                f"  note: the time of one claim of {JOB_NAMES[job]} grows with the size: {figures}"
+            )
+            print("        (the same statements, but each scans past the orders already done).")
     for job in JOB_NAMES:
         sample = next((r for r in runs if r.job == job), None)
         if sample is None:
@@ -680,12 +715,14 @@ def run_size(
     reset_orders(app)
     units = create_due_orders(app, fixtures, size, now)
     setup = time.perf_counter() - began
+    print(f"  {size:>7,} orders, {variant}: setup {setup:.1f} s", end="", flush=True)
     reminders = measure(app, "reminders", variant, size, now)
-    check_reminders(app, reminders, now)
-    print(".", end="", flush=True)
+    print(f", send_due_reminders {reminders.seconds:.1f} s", end="", flush=True)
     expiry = measure(app, "expiry", variant, size, now)
+    print(f", expire_due_orders {expiry.seconds:.1f} s", flush=True)
+    # Checked after both calls, so that the checks' memory is not in the calls' peak RSS.
+    check_reminders(app, reminders, now)
     check_expiry(app, expiry, fixtures, units, now)
-    print(".", end="", flush=True)
     return [reminders, expiry], setup
 
 
@@ -723,24 +760,24 @@ def main(argv: list[str] | None = None) -> int:
         try:
             fixtures = create_fixtures(app)
             now = utcnow().replace(microsecond=0)
-            print("Measuring ", end="", flush=True)
+            print("Measuring (each run: reset, insert the due orders, one call of each function):")
             plan = [(size, FULL) for size in args.sizes]
             plan += [(size, CONSTANT) for size in constant_sizes]
             for size, variant in plan:
                 measured, setup = run_size(app, fixtures, size, variant, now)
                 runs.extend(measured)
                 setup_seconds += setup
-            print()
         except BenchSetupError as error:
             print(f"\nbench.expiry: {error}", file=sys.stderr)
             return 2
         finally:
             dispose(app)
 
+        how = "Core executemany" + ("" if url.startswith("sqlite") else ", then VACUUM ANALYZE")
         print(
             f"For each run: N orders past their deadline (already reminded) and N orders due "
             f"for a reminder,\n1-{MAX_LINES} lines each over {POOL} products per kind, inserted "
-            f"with Core executemany (not timed: {setup_seconds:.1f} s of setup in all)."
+            f"with {how} (not timed: {setup_seconds:.1f} s of setup in all)."
         )
         grows = report(runs)
         if load_note:
@@ -748,6 +785,7 @@ def main(argv: list[str] | None = None) -> int:
             print(load_note)
         problems = [p for run in runs for p in run.problems]
         print()
+        print(f"Peak RSS of the whole run: {peak_rss_mib():.0f} MiB.")
         parts = [
             "statements per 1,000 orders GROW with the number of orders" if grows else "",
             f"{len(problems)} failed check(s)" if problems else "",

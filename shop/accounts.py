@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from shop.clock import shop_timezone, utcnow
 from shop.errors import DomainError
@@ -135,6 +135,33 @@ def send_invitation(account: Account) -> None:
         link=external_url("auth.choose_password", token=token),
         max_age_hours=current_app.config["SHOP_TOKEN_MAX_AGE"] // 3600,
     )
+
+
+def invite_pending(now, interval_hours: int) -> int:
+    """Invite active accounts without a password not invited in the last ``interval_hours``.
+
+    The accounts are locked while they are invited, so two admins pressing the button at
+    once do not both send: the second finds them just invited.
+    """
+    query = (
+        select(Account)
+        .where(
+            Account.active.is_(True),
+            Account.password_hash.is_(None),
+            or_(
+                Account.invited_at.is_(None),
+                Account.invited_at <= now - timedelta(hours=interval_hours),
+            ),
+        )
+        .order_by(Account.id)
+        .with_for_update(key_share=True)
+    )
+    invited = 0
+    for account in db.session.scalars(query):
+        send_invitation(account)
+        invited += 1
+    db.session.flush()
+    return invited
 
 
 def request_password_reset(email: str) -> None:

@@ -18,6 +18,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(send_mail)
     app.cli.add_command(sweep)
     app.cli.add_command(scheduler)
+    app.cli.add_command(import_roster)
 
 
 @click.command("create-admin")
@@ -115,3 +116,38 @@ def scheduler():
     click.echo(f"Sweeper every {app.config['SHOP_SWEEP_MINUTES']} minute(s); Ctrl+C to stop.")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         blocking.start()
+
+
+@click.command("import-roster")
+@with_appcontext
+@click.argument("file", type=click.File("rb"))
+@click.option("--dry-run", is_flag=True, help="Show what the import would do; change nothing.")
+@click.option("--full", is_flag=True, help="Full roster per entity: deactivate the absent.")
+def import_roster(file, dry_run: bool, full: bool):
+    """Import the staff roster (CSV from the HR system); exit 1 if a line is in error."""
+    from shop import roster
+    from shop.errors import DomainError
+
+    try:
+        report = roster.import_roster(file.read(roster.MAX_BYTES + 1), full=full, dry_run=dry_run)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    for line in report.lines:
+        number = "—" if line.line is None else str(line.line)
+        detail = f"  {line.detail}" if line.detail else ""
+        click.echo(
+            f"ligne {number:>5}  {line.identifier:<40}  {line.name:<30}  "
+            f"{line.outcome.label}{detail}"
+        )
+    totals = ", ".join(f"{o.label} : {n}" for o, n in report.counts.items() if n)
+    click.echo(("Simulation (rien n'est enregistré) — " if dry_run else "") + (totals or "0 ligne"))
+    if report.invitations:
+        click.echo(f"{report.invitations} email(s) d'invitation en file d'envoi.")
+    if report.has_errors:
+        click.echo("Des lignes sont en erreur : elles n'ont rien modifié.", err=True)
+        raise SystemExit(1)

@@ -49,6 +49,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # runs it. Production runs `flask --app shop scheduler` beside the web workers.
         "SHOP_SWEEP_MINUTES": float(env.get("SHOP_SWEEP_MINUTES", "5")),
         "SHOP_SCHEDULER_IN_PROCESS": _bool(env.get("SHOP_SCHEDULER_IN_PROCESS")),
+        # "Gestion des accès": an account is not invited again within this delay.
+        "SHOP_INVITATION_INTERVAL_HOURS": int(env.get("SHOP_INVITATION_INTERVAL_HOURS", "24")),
         "SHOP_TOKEN_MAX_AGE": int(env.get("SHOP_TOKEN_MAX_AGE", str(72 * 3600))),
         "SHOP_LOGIN_MAX_FAILURES": int(env.get("SHOP_LOGIN_MAX_FAILURES", "5")),
         "SHOP_LOGIN_LOCK_MINUTES": int(env.get("SHOP_LOGIN_LOCK_MINUTES", "15")),

@@ -162,25 +162,32 @@ def test_admin_edits_an_account(app, login_as, account_id):
         assert account.locale == "en"
 
 
+def _admin_requests(app):
+    """(method, url) for every admin URL of the app, ids filled with 1."""
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("admin"):
+            continue
+        url = rule.build({arg: 1 for arg in rule.arguments}, append_unknown=False)[1]
+        yield ("GET" if "GET" in rule.methods else "POST"), url
+
+
+def _request(browser, method, url):
+    return browser.get(url) if method == "GET" else browser.post(url, {})
+
+
 @pytest.mark.parametrize("identifier", ["mgen-sd01", "mgen-ar01", "logistique"])
 def test_admin_pages_refuse_non_admins(login_as, identifier, app):
     browser = login_as(identifier)
-    admin_urls = [
-        str(rule)
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith(("admin.", "admin_quotas.")) and "<" not in str(rule)
-    ]
-    assert admin_urls
-    for url in admin_urls:
-        assert browser.get(url).status_code == 403, url
-    assert browser.get("/admin/comptes/1").status_code == 403
+    requests = list(_admin_requests(app))
+    assert len(requests) > 10
+    for method, url in requests:
+        assert _request(browser, method, url).status_code == 403, (method, url)
 
 
 def test_admin_pages_send_anonymous_users_to_login(browser, app):
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith(("admin.", "admin_quotas.")) and "<" not in str(rule):
-            response = browser.get(str(rule))
-            assert response.status_code == 302 and "/connexion" in response.location
+    for method, url in _admin_requests(app):
+        response = _request(browser, method, url)
+        assert response.status_code == 302 and "/connexion" in response.location, (method, url)
 
 
 def test_non_orderers_cannot_use_the_basket(login_as):
@@ -384,3 +391,29 @@ def test_invitation_date_is_recorded(app, login_as, outbox):
     with app.app_context():
         account = db.session.query(Account).filter_by(identifier="claire.dupuis.010285").one()
         assert account.invited_at is not None
+
+
+def test_access_management_invites_each_pending_account_once(app, login_as, outbox):
+    admin = login_as("siege-admin")
+    _new_account(admin)
+    _new_account(admin, identifier="paul.martin.020290", email="paul.martin@example.org")
+    assert len(outbox("account-invitation")) == 2
+    page = admin.get("/admin/acces").get_data(as_text=True)
+    assert "Invitation envoyée le" in page and "Activé" in page
+    assert "Envoyer les invitations aux 2 comptes non activés" in page
+    # Within the interval, pressing the button sends nothing again.
+    page = admin.post("/admin/acces/invitations", follow_redirects=True).get_data(as_text=True)
+    assert "Aucune invitation envoyée" in page
+    assert len(outbox("account-invitation")) == 2
+    with time_machine.travel(utcnow() + timedelta(hours=25), tick=False):
+        admin = login_as("siege-admin")
+        page = admin.post("/admin/acces/invitations", follow_redirects=True).get_data(as_text=True)
+        assert "2 invitations envoyées." in page
+        admin.post("/admin/acces/invitations")
+    assert len(outbox("account-invitation")) == 4
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="paul.martin.020290").one()
+        account.invited_at = None
+        db.session.commit()
+    admin = login_as("siege-admin")  # the session opened "in the future" is not valid now
+    assert "Recevra un email d'invitation" in admin.get("/admin/acces").get_data(as_text=True)

@@ -4,7 +4,18 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from shop.blueprints import account, admin, admin_quotas, auth, basket, catalog, main, orders
+    from shop.blueprints import (
+        account,
+        admin,
+        admin_catalog,
+        admin_quotas,
+        admin_roster,
+        auth,
+        basket,
+        catalog,
+        main,
+        orders,
+    )
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -14,3 +25,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin_quotas.bp)
+    app.register_blueprint(admin_roster.bp)
+    app.register_blueprint(admin_catalog.bp)

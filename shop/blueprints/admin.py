@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
@@ -357,3 +358,51 @@ def audit_log():
         )
     page = db.paginate(query, per_page=50, error_out=False)
     return render_template("admin/audit.html", page=page, terms=terms)
+
+
+@bp.get("/acces")
+@admin_required
+def access():
+    """ "Gestion des accès": each account's invitation and activation state."""
+    query = select(Account).options(joinedload(Account.entity)).order_by(Account.last_name)
+    entity_raw = request.args.get("entite", "")
+    if entity_raw.isdigit():
+        query = query.where(Account.entity_id == int(entity_raw))
+    page = db.paginate(query, per_page=100, error_out=False)
+    pending = db.session.scalar(
+        select(func.count(Account.id)).where(
+            Account.active.is_(True), Account.password_hash.is_(None)
+        )
+    )
+    return render_template(
+        "admin/access.html",
+        page=page,
+        pending=pending,
+        entities=db.session.scalars(select(Entity).order_by(Entity.name)).all(),
+        entity_raw=entity_raw,
+    )
+
+
+@bp.post("/acces/invitations")
+@admin_required
+def send_invitations():
+    """Invite every active account that has not chosen its password yet, at most once per
+    ``SHOP_INVITATION_INTERVAL_HOURS``: pressing the button twice sends nothing twice."""
+    sent = accounts.invite_pending(utcnow(), current_app.config["SHOP_INVITATION_INTERVAL_HOURS"])
+    audit.record(current_user, "access.invite", current_user, after={"invitations": sent})
+    db.session.commit()
+    if sent:
+        flash(
+            ngettext("%(num)s invitation envoyée.", "%(num)s invitations envoyées.", sent),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "Aucune invitation envoyée : les comptes non activés ont tous reçu la leur "
+                "depuis moins de %(hours)s heures.",
+                hours=current_app.config["SHOP_INVITATION_INTERVAL_HOURS"],
+            ),
+            "info",
+        )
+    return redirect(url_for("admin.access"))

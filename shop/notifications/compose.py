@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from sqlalchemy import insert
@@ -10,6 +10,18 @@ from sqlalchemy import insert
 from shop.clock import utcnow
 from shop.extensions import db
 from shop.models import OutboxMessage, OutboxStatus
+
+
+def _has_template(name: str) -> bool:
+    """Whether a template exists, asked once per name (Jinja does not cache a miss)."""
+    known = current_app.extensions.setdefault("shop.email_templates", {})
+    if name not in known:
+        try:
+            current_app.jinja_env.get_template(name)
+            known[name] = True
+        except TemplateNotFound:
+            known[name] = False
+    return known[name]
 
 
 def render_email(template: str, locale: str, **context) -> dict:
@@ -20,10 +32,9 @@ def render_email(template: str, locale: str, **context) -> dict:
     """
     with force_locale(locale):
         text = render_template(f"email/{template}.txt", **context)
-        try:
+        html = None
+        if _has_template(f"email/{template}.html"):
             html = render_template(f"email/{template}.html", **context)
-        except TemplateNotFound:
-            html = None
     subject_line, _, body = text.lstrip().partition("\n")
     if not subject_line.startswith("Subject:"):
         raise ValueError(f"email/{template}.txt must start with a 'Subject:' line")

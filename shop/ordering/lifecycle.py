@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app, has_request_context
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -54,6 +55,10 @@ def _orders_for_mail(ids: list[int]) -> list[Order]:
 
 
 def _mail_rows(orders: list[Order], kind: str, template: str) -> list[dict]:
+    if not has_request_context():
+        # One request context for the whole batch: links are built without one per order.
+        with current_app.test_request_context():
+            return _mail_rows(orders, kind, template)
     return [
         {
             "recipient": order.account.email,
