@@ -417,3 +417,53 @@ def test_access_management_invites_each_pending_account_once(app, login_as, outb
         db.session.commit()
     admin = login_as("siege-admin")  # the session opened "in the future" is not valid now
     assert "Recevra un email d'invitation" in admin.get("/admin/acces").get_data(as_text=True)
+
+
+def test_the_email_of_reference_can_be_changed_while_activating(app, login_as, browser, outbox):
+    admin = login_as("siege-admin")
+    _new_account(admin)
+    [mail] = outbox("account-invitation")
+    url = f"/mot-de-passe/{LINK_RE.search(mail.body_text).group(1)}"
+    assert 'value="claire.dupuis@example.org"' in browser.get(url).get_data(as_text=True)
+    page = browser.post(
+        url, {"email": "pas-un-email", "password": "x" * 12, "confirm": "x" * 12}
+    ).get_data(as_text=True)
+    assert 'aria-invalid="true"' in page
+    browser.post(
+        url,
+        {
+            "email": "Claire.D@Example.org",
+            "password": "mot de passe ok",
+            "confirm": "mot de passe ok",
+        },
+    )
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="claire.dupuis.010285").one()
+        assert account.email == "claire.d@example.org" and account.activated
+
+
+def test_admin_lists_filter_and_an_ended_mandate_keeps_the_basket_visible(
+    app, login_as, create_product
+):
+    from datetime import date
+
+    from tests.test_orders import add
+
+    product = create_product(name="Brochure gardée")
+    add(login_as("mgen-ar01"), product, 3)
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-ar01").one()
+        account.valid_until = date(2020, 1, 1)
+        db.session.commit()
+        target = account.id
+    admin = login_as("siege-admin")
+    page = admin.get("/admin/comptes?type=regional_assistant").get_data(as_text=True)
+    assert "mgen-ar01" in page and "mgen-sd01" not in page
+    page = admin.get("/admin/comptes?statut=desactive").get_data(as_text=True)
+    assert "mgen-ar01" not in page
+    page = admin.get("/admin/comptes?entite=2&type=section_director").get_data(as_text=True)
+    assert "mgen-sd01" in page and "mgen-ar01" not in page
+    page = admin.get(f"/admin/comptes/{target}").get_data(as_text=True)
+    assert "Panier en cours" in page and "Brochure gardée" in page
+    page = admin.get("/admin/entites?q=moulins").get_data(as_text=True)
+    assert "ALLIER" in page and "ESSONNE" not in page

@@ -280,6 +280,10 @@ def test_admin_sets_quotas_and_sees_consumption(app, login_as, create_product):
     with app.app_context():
         assert db.session.get(EntityQuota, (allier, leaflet)) is None
         assert db.session.get(Product, leaflet).monthly_quota is None
+        from shop.models import AuditEntry
+
+        actions = [e.action for e in db.session.query(AuditEntry).order_by(AuditEntry.id)]
+        assert actions == ["quota.default", "quota.entity", "quota.entity", "quota.default"]
 
 
 def test_admin_allocations_and_my_allocations(app, login_as, create_product):

@@ -39,6 +39,7 @@ from shop.models import (
     OutboxStatus,
 )
 from shop.notifications import relay_outbox
+from shop.ordering.basket import find_basket
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -129,7 +130,20 @@ ENTITY_FIELDS = (
 @admin_required
 def accounts_list():
     terms = request.args.get("q", "").strip()[:80]
-    query = select(Account).order_by(Account.identifier)
+    kind = request.args.get("type", "")
+    entity_raw = request.args.get("entite", "")
+    state = request.args.get("statut", "")
+    query = select(Account).options(joinedload(Account.entity)).order_by(Account.identifier)
+    if kind in {t.value for t in AccountType}:
+        query = query.where(Account.account_type == AccountType(kind))
+    if entity_raw.isdigit():
+        query = query.where(Account.entity_id == int(entity_raw))
+    if state == "actif":
+        query = query.where(Account.active.is_(True), Account.password_hash.is_not(None))
+    elif state == "invite":
+        query = query.where(Account.active.is_(True), Account.password_hash.is_(None))
+    elif state == "desactive":
+        query = query.where(Account.active.is_(False))
     if terms:
         pattern = f"%{terms}%"
         query = query.where(
@@ -141,7 +155,14 @@ def accounts_list():
             )
         )
     page = db.paginate(query, per_page=current_app.config["SHOP_PAGE_SIZE"], error_out=False)
-    return render_template("admin/accounts.html", page=page, terms=terms)
+    return render_template(
+        "admin/accounts.html",
+        page=page,
+        terms=terms,
+        filters={"type": kind, "entite": entity_raw, "statut": state},
+        account_types=list(AccountType),
+        entities=db.session.scalars(select(Entity).order_by(Entity.name)).all(),
+    )
 
 
 # The endpoint the home page sends admins to.
@@ -199,7 +220,8 @@ def account_edit(account_id: int):
                 "success",
             )
             return redirect(url_for("admin.accounts_list"))
-    return render_template("admin/account_form.html", form=form, account=account)
+    basket = find_basket(account)
+    return render_template("admin/account_form.html", form=form, account=account, basket=basket)
 
 
 @bp.post("/comptes/<int:account_id>/invitation")
@@ -215,8 +237,19 @@ def account_invite(account_id: int):
 @bp.get("/entites")
 @admin_required
 def entities_list():
-    entities = db.session.scalars(select(Entity).order_by(Entity.name)).all()
-    return render_template("admin/entities.html", entities=entities)
+    terms = request.args.get("q", "").strip()[:80]
+    query = select(Entity).order_by(Entity.name)
+    if terms:
+        pattern = f"%{terms}%"
+        query = query.where(
+            or_(
+                Entity.name.ilike(pattern),
+                Entity.code.ilike(pattern),
+                Entity.delivery_city.ilike(pattern),
+            )
+        )
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("admin/entities.html", entities=page.items, page=page, terms=terms)
 
 
 @bp.route("/entites/nouvelle", methods=["GET", "POST"])
@@ -323,6 +356,14 @@ def outbox_retry(message_id: int):
     if message.status is OutboxStatus.SENT:
         flash(_("Cet email a déjà été envoyé."), "info")
     else:
+        audit.record(
+            current_user,
+            "mail.retry",
+            message,
+            {"status": message.status.value},
+            {"status": OutboxStatus.PENDING.value},
+            label=f"{message.recipient}: {message.subject}"[:255],
+        )
         message.status = OutboxStatus.PENDING
         message.next_attempt_at = utcnow()
         db.session.commit()

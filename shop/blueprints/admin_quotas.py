@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from shop import audit
 from shop.blueprints.guards import admin_required
 from shop.clock import shop_timezone, utcnow
 from shop.extensions import db
@@ -50,7 +52,15 @@ def quotas():
 @admin_required
 def set_default_quota(product_id: int):
     product = db.session.get(Product, product_id) or abort(404)
+    before = product.monthly_quota
     product.monthly_quota = _quantity("monthly_quota", allow_empty=True)
+    audit.record(
+        current_user,
+        "quota.default",
+        product,
+        {"monthly_quota": before},
+        {"monthly_quota": product.monthly_quota},
+    )
     db.session.commit()
     flash(_("Quota mensuel de « %(name)s » enregistré.", name=product.name), "success")
     return redirect(url_for("admin_quotas.quotas"))
@@ -91,6 +101,14 @@ def set_entity_quota(product_id: int):
         abort(404)
     quota = _quantity("monthly_quota", allow_empty=True)
     existing = db.session.get(EntityQuota, (entity.id, product.id))
+    audit.record(
+        current_user,
+        "quota.entity",
+        product,
+        {"entity": entity.code, "monthly_quota": existing.monthly_quota if existing else None},
+        {"entity": entity.code, "monthly_quota": quota},
+        label=f"{product.reference} / {entity.name}",
+    )
     if quota is None:
         if existing is not None:
             db.session.delete(existing)
@@ -160,10 +178,23 @@ def allocation_create():
         return redirect(url_for("admin_quotas.allocations"))
     try:
         with db.session.begin_nested():
-            db.session.add(Allocation(entity=entity, product=product, year=year, quantity=quantity))
+            allocation = Allocation(entity=entity, product=product, year=year, quantity=quantity)
+            db.session.add(allocation)
     except IntegrityError:
         flash(_("Cette entité a déjà une dotation de ce produit pour cette année."), "danger")
         return redirect(url_for("admin_quotas.allocations", annee=year))
+    audit.record(
+        current_user,
+        "allocation.create",
+        allocation,
+        after={
+            "entity": entity.code,
+            "product": product.reference,
+            "year": year,
+            "quantity": quantity,
+        },
+        label=f"{product.reference} / {entity.name} / {year}",
+    )
     db.session.commit()
     flash(_("Dotation enregistrée."), "success")
     return redirect(url_for("admin_quotas.allocations", annee=year))
@@ -177,6 +208,14 @@ def allocation_delivered(allocation_id: int):
     if delivered > allocation.quantity:
         flash(_("La quantité livrée ne peut dépasser la dotation."), "danger")
     else:
+        audit.record(
+            current_user,
+            "allocation.delivered",
+            allocation,
+            {"delivered_quantity": allocation.delivered_quantity},
+            {"delivered_quantity": delivered},
+            label=f"{allocation.product.reference} / {allocation.entity.name} / {allocation.year}",
+        )
         allocation.delivered_quantity = delivered
         db.session.commit()
         flash(_("Livraison de la dotation enregistrée."), "success")

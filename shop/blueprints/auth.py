@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from shop import accounts
 from shop.errors import DomainError
@@ -32,6 +32,11 @@ class ForgotForm(FlaskForm):
 
 
 class ChoosePasswordForm(FlaskForm):
+    # Activation only: the person may change the e-mail address of reference.
+    email = EmailField(
+        _l("Votre adresse email de référence"),
+        validators=[Optional(), Email(), Length(max=254)],
+    )
     password = PasswordField(
         _l("Nouveau mot de passe"),
         validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH, max=256)],
@@ -102,9 +107,11 @@ def choose_password(token: str):
     account = accounts.account_from_token(token, purpose)
     if account is None:
         return render_template("auth/token_invalid.html"), 400
-    form = ChoosePasswordForm()
+    form = ChoosePasswordForm(data={"email": account.email})
     if form.validate_on_submit():
         try:
+            if purpose == accounts.ACTIVATION and form.email.data:
+                account.email = form.email.data.strip().lower()
             accounts.choose_password(account, form.password.data)
         except DomainError as error:
             form.password.errors.append(str(error))
