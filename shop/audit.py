@@ -27,6 +27,21 @@ def snapshot(obj, fields: list[str]) -> dict:
     return {name: _plain(getattr(obj, name)) for name in fields}
 
 
+# What the audit log keeps of an account, wherever it is changed (admin form, roster import).
+ACCOUNT_FIELDS = [
+    "identifier", "account_type", "first_name", "last_name", "email", "phone", "entity_id",
+    "active", "locale", "valid_from", "valid_until",
+]  # fmt: skip
+
+
+def account_snapshot(account: Account, attached_ids: list[int] | None = None) -> dict:
+    values = snapshot(account, ACCOUNT_FIELDS)
+    if attached_ids is None:
+        attached_ids = [entity.id for entity in account.attached_entities]
+    values["attached_entities"] = sorted(attached_ids)
+    return values
+
+
 def record(
     actor: Account | None,
     action: str,

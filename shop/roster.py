@@ -63,12 +63,6 @@ MAX_LINES = 20_000
 IDENTIFIER_MAX = 64
 IDENTIFIER_RE = re.compile(r"^[a-z0-9._-]+$")
 
-# The audit snapshot of an account: the same fields as the admin's account form.
-AUDIT_FIELDS = [
-    "identifier", "account_type", "first_name", "last_name", "email", "phone", "entity_id",
-    "active", "locale", "valid_from", "valid_until",
-]  # fmt: skip
-
 
 class RosterFileError(DomainError):
     """The file as a whole cannot be read: nothing is imported."""
@@ -682,9 +676,7 @@ def _absent(
 
 
 def _snapshot(account: Account, attached: list[int]) -> dict:
-    values = audit.snapshot(account, AUDIT_FIELDS)
-    values["attached_entities"] = sorted(attached)
-    return values
+    return audit.account_snapshot(account, attached)
 
 
 def _apply(

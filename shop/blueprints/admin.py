@@ -176,7 +176,9 @@ def account_new():
     if form.validate_on_submit():
         try:
             account = accounts.create_account(form.to_data())
-            audit.record(current_user, "account.create", account, after=_account_snapshot(account))
+            audit.record(
+                current_user, "account.create", account, after=audit.account_snapshot(account)
+            )
         except DomainError as error:
             db.session.rollback()
             _field_error(form, error)
@@ -205,10 +207,10 @@ def account_edit(account_id: int):
         form.attached_entity_ids.data = [e.id for e in account.attached_entities]
     if form.validate_on_submit():
         try:
-            before = _account_snapshot(account)
+            before = audit.account_snapshot(account)
             accounts.update_account(account, form.to_data())
             audit.record(
-                current_user, "account.update", account, before, _account_snapshot(account)
+                current_user, "account.update", account, before, audit.account_snapshot(account)
             )
         except DomainError as error:
             db.session.rollback()
@@ -286,18 +288,6 @@ def entity_edit(entity_id: int | None = None):
             flash(_("L'entité %(name)s est enregistrée.", name=entity.name), "success")
             return redirect(url_for("admin.entities_list"))
     return render_template("admin/entity_form.html", form=form, entity=entity)
-
-
-ACCOUNT_AUDIT_FIELDS = [
-    "identifier", "account_type", "first_name", "last_name", "email", "phone", "entity_id",
-    "active", "locale", "valid_from", "valid_until",
-]  # fmt: skip
-
-
-def _account_snapshot(account: Account) -> dict:
-    values = audit.snapshot(account, ACCOUNT_AUDIT_FIELDS)
-    values["attached_entities"] = sorted(e.id for e in account.attached_entities)
-    return values
 
 
 def _field_error(form: FlaskForm, error: DomainError) -> None:
