@@ -1,1 +1,2 @@
-"""The order life cycle: basket, pricing, shipping (save, validate and expiry come next)."""
+"""The order life cycle: basket, save (reserve), modify, validate, reminder and expiry,
+with the pricing, shipping, reservation and quota rules they apply."""
