@@ -154,7 +154,7 @@ def invite_pending(now, interval_hours: int) -> int:
             ),
         )
         .order_by(Account.id)
-        .with_for_update(key_share=True)
+        .with_for_update(of=Account, key_share=True)  # not the joined entity rows
     )
     invited = 0
     for account in db.session.scalars(query):
