@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import struct
-import threading
 import zlib
 from decimal import Decimal
 from io import BytesIO
@@ -15,6 +14,7 @@ from shop import catalog_admin
 from shop.clock import utcnow
 from shop.extensions import db
 from shop.models import Account, AuditEntry, Category, Product, ShopKind, StockMovement
+from tests.test_orders_concurrency import race
 
 PRODUCT_FIELDS = catalog_admin.PRODUCT_FIELDS + ["stock_on_hand", "reserved_quantity"]
 
@@ -417,32 +417,6 @@ def test_the_database_also_keeps_reservations_within_the_stock(app, create_produ
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
-
-
-def race(app, workers: list) -> list:
-    """Run each callable in its own thread and app context, all released at once."""
-    barrier = threading.Barrier(len(workers), timeout=60)
-    results: list = [None] * len(workers)
-
-    def run(index, work):
-        with app.app_context():
-            try:
-                barrier.wait()
-                results[index] = work()
-                db.session.commit()
-            except Exception as exc:  # the outcome is what the test checks
-                db.session.rollback()
-                results[index] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a worker is stuck (deadlock?)"
-    return results
 
 
 def adjuster(product_id: int, delta: int, reason: str, admin_id: int):
