@@ -8,12 +8,12 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, Date, Enum, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shop.clock import utcnow
-from shop.dbtypes import UTCDateTime
+from shop.dbtypes import UTCDateTime, value_enum
 from shop.extensions import db
 from shop.models.entities import Entity
 
@@ -64,15 +64,7 @@ class Account(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lowercase; sign-in is case-insensitive.
     identifier: Mapped[str] = mapped_column(String(64), unique=True)
-    account_type: Mapped[AccountType] = mapped_column(
-        Enum(
-            AccountType,
-            native_enum=False,
-            length=32,
-            values_callable=lambda kinds: [k.value for k in kinds],
-            validate_strings=True,
-        )
-    )
+    account_type: Mapped[AccountType] = mapped_column(value_enum(AccountType, 32))
     first_name: Mapped[str] = mapped_column(String(80))
     last_name: Mapped[str] = mapped_column(String(80))
     email: Mapped[str] = mapped_column(String(254), index=True)

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     Numeric,
@@ -22,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shop.dbtypes import value_enum
 from shop.extensions import db
 from shop.quota import QuantityRule
 
@@ -57,15 +57,7 @@ class Category(db.Model):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    shop: Mapped[ShopKind] = mapped_column(
-        Enum(
-            ShopKind,
-            native_enum=False,
-            length=16,
-            values_callable=lambda kinds: [k.value for k in kinds],
-            validate_strings=True,
-        )
-    )
+    shop: Mapped[ShopKind] = mapped_column(value_enum(ShopKind, 16))
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     position: Mapped[int] = mapped_column(Integer, default=0)

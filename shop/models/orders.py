@@ -7,26 +7,16 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.clock import utcnow
-from shop.dbtypes import UTCDateTime
+from shop.dbtypes import UTCDateTime, value_enum
 from shop.extensions import db
 from shop.models.accounts import Account
 from shop.models.catalog import Product, ShopKind
 from shop.models.entities import Entity
 from shop.ordering.shipping import ShippingEstimate
-
-
-def _enum(kind: type[enum.Enum], length: int) -> Enum:
-    return Enum(
-        kind,
-        native_enum=False,
-        length=length,
-        values_callable=lambda kinds: [k.value for k in kinds],
-        validate_strings=True,
-    )
 
 
 class OrderStatus(enum.Enum):
@@ -70,9 +60,9 @@ class Order(db.Model):
     # The entity that receives the goods; billing stays with the orderer's entity.
     entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), index=True)
     billing_entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
-    shop: Mapped[ShopKind] = mapped_column(_enum(ShopKind, 16))
+    shop: Mapped[ShopKind] = mapped_column(value_enum(ShopKind, 16))
     status: Mapped[OrderStatus] = mapped_column(
-        _enum(OrderStatus, 16), default=OrderStatus.SAVED, index=True
+        value_enum(OrderStatus, 16), default=OrderStatus.SAVED, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, Integer, LargeBinary, String, Text
+from sqlalchemy import Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.clock import utcnow
-from shop.dbtypes import UTCDateTime
+from shop.dbtypes import UTCDateTime, value_enum
 from shop.extensions import db
 
 
@@ -30,13 +30,7 @@ class OutboxMessage(db.Model):
     # What the message is about, e.g. "account-invitation": tests and admins filter on it.
     kind: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[OutboxStatus] = mapped_column(
-        Enum(
-            OutboxStatus,
-            native_enum=False,
-            length=16,
-            values_callable=lambda kinds: [k.value for k in kinds],
-            validate_strings=True,
-        ),
+        value_enum(OutboxStatus, 16),
         default=OutboxStatus.PENDING,
         index=True,
     )

@@ -203,16 +203,21 @@ class BasketView:
         return not self.totals.lines
 
 
+def recipient_entity(account: Account, basket: Basket) -> Entity:
+    """The basket's "Entité du destinataire": the account's own entity unless another of its
+    attached sections is chosen (a section detached meanwhile falls back to its own)."""
+    if basket.recipient_entity_id is not None:
+        for entity in account.orderable_entities():
+            if entity.id == basket.recipient_entity_id:
+                return entity
+    return account.entity
+
+
 def view_basket(account: Account, today: date, dispatch_weekday: int) -> BasketView:
     """The basket priced, with its shipping estimate to the recipient entity."""
     basket = find_basket(account)
     items = list(basket.lines) if basket else []
-    recipient = account.entity
-    if basket is not None and basket.recipient_entity_id is not None:
-        recipient = next(
-            (e for e in account.orderable_entities() if e.id == basket.recipient_entity_id),
-            account.entity,
-        )
+    recipient = recipient_entity(account, basket) if basket is not None else account.entity
     shipping = None
     if items:
         weight = sum(line.product.weight_grams * line.quantity for line in items)

@@ -30,7 +30,7 @@ from shop.models import (
     Product,
     ShopKind,
 )
-from shop.ordering.basket import lock_basket
+from shop.ordering.basket import lock_basket, recipient_entity
 from shop.ordering.pricing import Totals, compute_totals
 from shop.ordering.quotas import quota_lines
 from shop.ordering.reservations import add_reserved, lock_products, reclaim_expired
@@ -286,15 +286,11 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
 
 
 def recipient_of(account: Account, basket) -> Entity:
-    """The basket's "Entité du destinataire": the account's entity unless another is chosen."""
-    if basket.recipient_entity_id is None:
-        return account.entity
-    for entity in account.orderable_entities():
-        if entity.id == basket.recipient_entity_id:
-            return entity
-    # No longer attached to the account (changed by head office): back to its own entity.
-    basket.recipient_entity_id = None
-    return account.entity
+    """The basket's "Entité du destinataire", forgetting a choice no longer allowed."""
+    recipient = recipient_entity(account, basket)
+    if recipient.id != basket.recipient_entity_id:
+        basket.recipient_entity_id = None  # detached by head office: back to its own entity
+    return recipient
 
 
 def update_recipient(
