@@ -137,7 +137,11 @@ def test_validation_after_the_deadline_loses_to_the_expiry(app, demo, create_pro
     refused, expired = results
     assert isinstance(refused, orders.OrderExpired), results
     assert "délai de validation" in str(refused)
-    assert expired == (1, 10)
+    # On PostgreSQL the sweeper skips a row the validator holds locked (SKIP LOCKED); the
+    # next run picks it up. Either way the order is expired exactly once.
+    with at(7, 2), app.app_context():
+        again = expire_due_orders(utcnow())
+    assert {expired, again} == {(1, 10), (0, 0)}
     assert state(app, order_id)[:3] == (OrderStatus.CANCELLED, "expired", 0)
 
 
