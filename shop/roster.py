@@ -45,7 +45,7 @@ from sqlalchemy.orm import lazyload
 from shop import audit
 from shop.accounts import ACTIVATION, make_token, normalise_identifier
 from shop.clock import utcnow
-from shop.errors import DomainError
+from shop.csvfiles import CsvFileError, decode, sniff_delimiter
 from shop.extensions import db
 from shop.models import (
     ACCOUNT_TYPE_LABELS,
@@ -64,7 +64,7 @@ IDENTIFIER_MAX = 64
 IDENTIFIER_RE = re.compile(r"^[a-z0-9._-]+$")
 
 
-class RosterFileError(DomainError):
+class RosterFileError(CsvFileError):
     """The file as a whole cannot be read: nothing is imported."""
 
 
@@ -182,30 +182,6 @@ def parse_date(raw: str) -> date:
     return date(year, month, day)
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252."""
-    if b"\x00" in data:
-        raise RosterFileError(
-            _l("Ce fichier n'est pas un fichier CSV (texte) : exportez-le au format CSV.")
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as error:
-        raise RosterFileError(
-            _l("Encodage du fichier non reconnu : enregistrez-le en UTF-8 ou en Windows-1252.")
-        ) from error
-
-
-def sniff_delimiter(text: str) -> str:
-    """``;`` or ``,``: whichever the header line holds more of."""
-    header = text.lstrip("\r\n").split("\n", 1)[0]
-    return ";" if header.count(";") > header.count(",") else ","
-
-
 @dataclass
 class Row:
     """One line of the file, parsed; ``errors`` empty when it can be applied."""
@@ -240,7 +216,10 @@ def read_rows(data: bytes, entities_by_code: dict[str, Entity]) -> list[Row]:
                 max=MAX_BYTES // (1024 * 1024),
             )
         )
-    text = decode(data)
+    try:
+        text = decode(data)
+    except CsvFileError as error:
+        raise RosterFileError(error.message) from error
     if not text.strip():
         raise RosterFileError(_l("Le fichier est vide."))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))

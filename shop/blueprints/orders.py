@@ -209,8 +209,10 @@ def pdf(order_id: int):
     order = _own_order_or_404(order_id)
     response = make_response(order_pdf(order, orders.order_totals(order)))
     response.headers["Content-Type"] = "application/pdf"
-    kind = "devis" if order.status is OrderStatus.SAVED else "commande"
-    response.headers["Content-Disposition"] = f'attachment; filename="{kind}-{order.number}.pdf"'
+    name = (
+        f"commande-{order.validated_number}" if order.validated_number else f"devis-{order.number}"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
 
 
@@ -262,7 +264,7 @@ def validate(order_id: int):
             template="order_validated",
             locale=order.account.locale,
             attachment=(
-                f"commande-{order.number}.pdf",
+                f"commande-{order.validated_number}.pdf",
                 "application/pdf",
                 order_pdf(order, totals),
             ),
@@ -281,8 +283,10 @@ def validate(order_id: int):
     db.session.commit()
     flash(
         _(
-            "Votre commande %(number)s est validée. Un email récapitulatif vous a été envoyé.",
-            number=order.number,
+            "Votre commande %(saved)s est validée sous le numéro %(number)s. Un email "
+            "récapitulatif vous a été envoyé.",
+            saved=order.number,
+            number=order.validated_number,
         ),
         "success",
     )

@@ -36,7 +36,7 @@ def order_pdf(order: Order, totals: Totals) -> bytes:
         rightMargin=15 * mm,
         topMargin=15 * mm,
         bottomMargin=15 * mm,
-        title=f"{title} {order.number}",
+        title=f"{title} {order.validated_number or order.number}",
         author=_("Boutique des imprimés et objets"),
     )
     styles = getSampleStyleSheet()
@@ -47,9 +47,13 @@ def order_pdf(order: Order, totals: Totals) -> bytes:
 
     story = [
         para(_("Boutique des imprimés et objets"), styles["Normal"]),
-        para(f"{title} — {order.number}", styles["Title"]),
+        para(f"{title} — {order.validated_number or order.number}", styles["Title"]),
         para(
-            _("Enregistrée le %(date)s", date=format_datetime(order.created_at, "dd/MM/yyyy HH:mm"))
+            _(
+                "Commande %(number)s enregistrée le %(date)s",
+                number=order.number,
+                date=format_datetime(order.created_at, "dd/MM/yyyy HH:mm"),
+            )
             + (
                 "\n"
                 + _(

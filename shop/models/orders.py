@@ -36,7 +36,48 @@ ORDER_STATUS_LABELS = {
 }
 
 
+class DeliveryStatus(enum.Enum):
+    """Where a validated order's goods are (the logistician's track)."""
+
+    PREPARING = "preparing"  # "En cours de préparation": waits for the next dispatch
+    POOLED = "pooled"  # "En cours de mutualisation": pooled into the weekly dispatch
+    SHIPPED = "shipped"  # "Expédiée": on its way, with a carrier and a tracking number
+    DELIVERED = "delivered"  # "Livrée"
+
+    @property
+    def label(self) -> str:
+        return str(DELIVERY_STATUS_LABELS[self])
+
+
+DELIVERY_STATUS_LABELS = {
+    DeliveryStatus.PREPARING: _l("En cours de préparation"),
+    DeliveryStatus.POOLED: _l("En cours de mutualisation"),
+    DeliveryStatus.SHIPPED: _l("Expédiée"),
+    DeliveryStatus.DELIVERED: _l("Livrée"),
+}
+
+
+class InvoiceStatus(enum.Enum):
+    """Head office's invoicing track of a validated order."""
+
+    AWAITING_INVOICE = "awaiting_invoice"  # "En attente de facturation"
+    AWAITING_PAYMENT = "awaiting_payment"  # "En attente de paiement"
+    PAID = "paid"  # "Payée"
+
+    @property
+    def label(self) -> str:
+        return str(INVOICE_STATUS_LABELS[self])
+
+
+INVOICE_STATUS_LABELS = {
+    InvoiceStatus.AWAITING_INVOICE: _l("En attente de facturation"),
+    InvoiceStatus.AWAITING_PAYMENT: _l("En attente de paiement"),
+    InvoiceStatus.PAID: _l("Payée"),
+}
+
+
 CANCEL_EXPIRED = "expired"
+CANCEL_HEAD_OFFICE = "head_office"
 
 
 class Counter(db.Model):
@@ -51,7 +92,17 @@ class Counter(db.Model):
 class Order(db.Model):
     __tablename__ = "orders"
     # What an entity received this month (monthly quotas) is read through this index.
-    __table_args__ = (Index("ix_orders_entity_created", "entity_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_orders_entity_created", "entity_id", "created_at"),
+        # Validated orders carry their confirmation number and both tracks; others none.
+        CheckConstraint(
+            "(status = 'saved' AND validated_number IS NULL AND delivery_status IS NULL"
+            " AND invoice_status IS NULL) OR (status = 'validated'"
+            " AND validated_number IS NOT NULL AND delivery_status IS NOT NULL"
+            " AND invoice_status IS NOT NULL) OR status = 'cancelled'",
+            name="tracks_match_status",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # "2023-05-08-00398": the local date of saving and a running number.
@@ -71,7 +122,21 @@ class Order(db.Model):
     # The reminder goes out 3 days before the deadline (local calendar), once.
     reminder_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # "C0001": the order confirmation's number, gap-free, given at validation.
+    validated_number: Mapped[str | None] = mapped_column(String(16), unique=True)
+    delivery_status: Mapped[DeliveryStatus | None] = mapped_column(
+        value_enum(DeliveryStatus, 16), index=True
+    )
+    invoice_status: Mapped[InvoiceStatus | None] = mapped_column(
+        value_enum(InvoiceStatus, 16), index=True
+    )
+    # Set by the logistician when the goods leave: "En cours de livraison".
+    tracking_carrier: Mapped[str | None] = mapped_column(String(64))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    tracking_url: Mapped[str | None] = mapped_column(String(500))
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(32))
     # The orderer's own reference for the order, given when validating (optional).
@@ -92,6 +157,12 @@ class Order(db.Model):
     billing_entity: Mapped[Entity] = relationship(foreign_keys=[billing_entity_id])
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order",
+        cascade="all, delete-orphan",
+        order_by="OrderEvent.id",
+        lazy="raise_on_sql",
     )
 
     def __repr__(self) -> str:
@@ -117,6 +188,15 @@ class Order(db.Model):
     def is_expired(self, now: datetime) -> bool:
         return self.status is OrderStatus.SAVED and self.deadline <= now
 
+    @property
+    def progress_label(self) -> str:
+        """One status for "Mes commandes en cours" (Enregistrée, En cours de livraison…)."""
+        if self.status is OrderStatus.VALIDATED and self.delivery_status is not None:
+            if self.delivery_status is DeliveryStatus.SHIPPED:
+                return str(_l("En cours de livraison"))
+            return self.delivery_status.label
+        return self.status.label
+
 
 class OrderLine(db.Model):
     __tablename__ = "order_lines"
@@ -139,3 +219,25 @@ class OrderLine(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship(lazy="joined", innerjoin=True)
+
+
+class OrderEvent(db.Model):
+    """One step of an order's history: which transition, who made it, when."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The name of the transition in shop.ordering.workflow (e.g. "ship").
+    transition: Mapped[str] = mapped_column(String(32))
+    track: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    # Who: an account, a warehouse API client, or neither (the shop itself, e.g. expiry).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"))
+    actor_label: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(String(255), default="")
+
+    order: Mapped[Order] = relationship(back_populates="events")

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, has_request_context
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.extensions import db
-from shop.models import Order, OrderStatus
+from shop.models import Order, OrderEvent, OrderStatus
 from shop.models.orders import CANCEL_EXPIRED
 from shop.notifications import queue_emails, render_email
 from shop.notifications.links import external_url
+from shop.ordering import workflow
 from shop.ordering.pricing import compute_totals
 from shop.ordering.reservations import release_orders
 
@@ -118,6 +119,11 @@ def expire_due_orders(now: datetime, batch: int = BATCH_SIZE) -> tuple[int, int]
             .returning(Order.id)
             .execution_options(synchronize_session=False)
         ).all()
+        if marked:
+            db.session.execute(
+                insert(OrderEvent),
+                workflow.event_rows(marked, "expire", OrderStatus.SAVED, now),
+            )
         queue_emails(_mail_rows(_orders_for_mail(marked), "order-expired", "order_expired"))
         db.session.commit()
         expired += len(marked)

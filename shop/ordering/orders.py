@@ -23,13 +23,16 @@ from shop.models import (
     Account,
     BasketLine,
     Counter,
+    DeliveryStatus,
     Entity,
+    InvoiceStatus,
     Order,
     OrderLine,
     OrderStatus,
     Product,
     ShopKind,
 )
+from shop.ordering import workflow
 from shop.ordering.basket import lock_basket, recipient_entity
 from shop.ordering.pricing import Totals, compute_totals
 from shop.ordering.quotas import quota_lines
@@ -41,6 +44,7 @@ from shop.quota import check as check_quota
 VALIDATION_DAYS = 7
 REMINDER_DAYS_BEFORE = 3
 ORDER_COUNTER = "orders"
+VALIDATED_COUNTER = "validated_orders"
 
 
 class OrderError(DomainError):
@@ -94,27 +98,35 @@ def reminder_time(deadline: datetime, tz: ZoneInfo) -> datetime:
     return (local - timedelta(days=REMINDER_DAYS_BEFORE)).astimezone(UTC)
 
 
-def next_order_number(saved_at: datetime, tz: ZoneInfo) -> str:
-    """``YYYY-MM-DD-NNNNN``: the local date and a running number, unique under concurrency.
+def next_counter(name: str) -> int:
+    """The next value of a named counter, unique and gap-free under concurrency.
 
     The counter row is incremented with ``UPDATE ... RETURNING``, which locks it until the
-    transaction ends: concurrent savers queue on it and never get the same number.
+    transaction ends: concurrent callers queue on it and never get the same value, and a
+    transaction that rolls back gives its value back.
     """
     increment = (
-        update(Counter)
-        .where(Counter.name == ORDER_COUNTER)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
-    )
+        update(Counter).where(Counter.name == name).values(value=Counter.value + 1)
+    ).returning(Counter.value)
     value = db.session.execute(increment).scalar()
     if value is None:
         try:
             with db.session.begin_nested():
-                db.session.execute(insert(Counter).values(name=ORDER_COUNTER, value=1))
+                db.session.execute(insert(Counter).values(name=name, value=1))
             value = 1
-        except IntegrityError:  # another saver created it first
+        except IntegrityError:  # another caller created it first
             value = db.session.execute(increment).scalar_one()
-    return f"{saved_at.astimezone(tz):%Y-%m-%d}-{value:05d}"
+    return value
+
+
+def next_order_number(saved_at: datetime, tz: ZoneInfo) -> str:
+    """``YYYY-MM-DD-NNNNN``: the local date and a running number."""
+    return f"{saved_at.astimezone(tz):%Y-%m-%d}-{next_counter(ORDER_COUNTER):05d}"
+
+
+def next_validated_number() -> str:
+    """``C0001``, ``C0002``…: the order confirmation's number, given at validation."""
+    return f"C{next_counter(VALIDATED_COUNTER):04d}"
 
 
 def _line_problem(product: Product, quantity: int, available: int, today) -> str | None:
@@ -225,6 +237,7 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
 
     weight = sum(products[pid].weight_grams * quantity for pid, quantity in wanted.items())
     shipping = estimate_shipping(shop, weight, recipient.overseas, today, dispatch_weekday)
+    new = order is None
     if order is None:
         order = Order(
             number=next_order_number(now, tz),
@@ -260,6 +273,8 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     if held:
         db.session.execute(delete(OrderLine).where(OrderLine.order_id == order.id))
     db.session.flush()  # the order's id, for its lines
+    if new:
+        workflow.record(order, workflow.TRANSITIONS["save"], None, workflow.Actor.of(account), now)
     # One executemany whatever the number of lines (no per-row RETURNING round trips).
     db.session.execute(
         insert(OrderLine),
@@ -396,9 +411,12 @@ def validate_order(
         order.delivery_postcode = delivery.postcode
         order.delivery_city = delivery.city
         order.delivery_phone = delivery.phone
-    order.status = OrderStatus.VALIDATED
+    order.validated_number = next_validated_number()
+    order.delivery_status = DeliveryStatus.PREPARING
+    order.invoice_status = InvoiceStatus.AWAITING_INVOICE
     order.validated_at = now
     order.customer_reference = reference.strip()
+    workflow.apply(order, "validate", workflow.Actor.of(account), now)
     basket = lock_basket(account)
     if basket.order_id == order.id:  # a modification left pending: the order is now final
         basket.lines.clear()

@@ -1,0 +1,380 @@
+"""After validation: pooling, shipping, delivery, invoicing and cancellation.
+
+Each function locks the orders it moves (``FOR NO KEY UPDATE``, in id order), re-reads them
+inside the lock and lets :mod:`shop.ordering.workflow` decide whether the move is allowed:
+two logisticians shipping the same order at once queue on its row, and the second one is
+told it has already left. Shipping turns the order's reservation into a stock movement: the
+units leave the stock on hand and stop being reserved, in one step.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from shop.csvfiles import CsvFileError, decode, sniff_delimiter
+from shop.errors import DomainError
+from shop.extensions import db
+from shop.models import (
+    DeliveryStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ShopKind,
+    StockMovement,
+)
+from shop.models.orders import CANCEL_HEAD_OFFICE
+from shop.notifications import queue_email
+from shop.notifications.links import external_url
+from shop.ordering import workflow
+from shop.ordering.carriers import canonical_carrier, clean_tracking_number, tracking_link
+from shop.ordering.reservations import lock_products, release_orders
+from shop.ordering.workflow import Actor
+
+TO_PREPARE = (DeliveryStatus.PREPARING, DeliveryStatus.POOLED)
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_IMPORT_LINES = 5_000
+
+
+class FulfilmentError(DomainError):
+    pass
+
+
+class OrderMissing(FulfilmentError):
+    """No such order (or not one this actor may see): views answer 404."""
+
+
+def lock_orders(order_ids: Iterable[int], shop: ShopKind | None = None) -> list[Order]:
+    """Lock validated orders' rows in id order and read them afresh."""
+    ids = sorted(set(order_ids))
+    query = (
+        select(Order)
+        .where(Order.id.in_(ids), Order.validated_number.is_not(None))
+        .order_by(Order.id)
+        .with_for_update(of=Order, key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    if shop is not None:
+        query = query.where(Order.shop == shop)
+    found = db.session.scalars(query).all()
+    if len(found) != len(ids):
+        raise OrderMissing(_l("Commande introuvable."))
+    return list(found)
+
+
+def find_order_id(number: str, shop: ShopKind | None = None) -> int | None:
+    """A validated order by its confirmation number (C0001) or its saving number."""
+    number = number.strip().upper()
+    if not number:
+        return None
+    query = select(Order.id).where(
+        Order.validated_number.is_not(None),
+        or_(Order.validated_number == number, Order.number == number),
+    )
+    if shop is not None:
+        query = query.where(Order.shop == shop)
+    return db.session.scalar(query)
+
+
+def pool(order_ids: Iterable[int], actor: Actor, now: datetime) -> list[Order]:
+    """ "En cours de mutualisation": set aside for the weekly dispatch."""
+    orders = lock_orders(order_ids)
+    for order in orders:
+        workflow.apply(order, "pool", actor, now)
+    return orders
+
+
+@dataclass(frozen=True)
+class Shipment:
+    carrier: str
+    tracking_number: str
+    tracking_url: str
+
+
+def shipment(carrier: str, tracking_number: str, tracking_url: str = "") -> Shipment:
+    """Check what the logistician typed: a known carrier and a plausible tracking number."""
+    known = canonical_carrier(carrier or "")
+    if known is None:
+        raise FulfilmentError(
+            _l("Transporteur inconnu : « %(carrier)s ».", carrier=(carrier or "").strip()[:64]),
+            field="carrier",
+        )
+    number = clean_tracking_number(tracking_number)
+    if number is None:
+        raise FulfilmentError(
+            _l(
+                "Numéro de suivi non valide : 6 à 40 lettres, chiffres ou tirets.",
+            ),
+            field="tracking_number",
+        )
+    url = (tracking_url or "").strip()
+    if url and (not url.startswith("https://") or len(url) > 500 or any(c.isspace() for c in url)):
+        raise FulfilmentError(
+            _l("Le lien de suivi doit être une adresse https:// valide."), field="tracking_url"
+        )
+    return Shipment(known, number, url or tracking_link(known, number))
+
+
+def ship(
+    order_id: int,
+    details: Shipment,
+    actor: Actor,
+    now: datetime,
+    shop: ShopKind | None = None,
+) -> Order:
+    """ "Expédiée": the goods left with a carrier; stock on hand goes down, the orderer is
+    told by e-mail with the tracking link."""
+    [order] = lock_orders([order_id], shop)
+    workflow.apply(order, "ship", actor, now, note=f"{details.carrier} {details.tracking_number}")
+    order.tracking_carrier = details.carrier
+    order.tracking_number = details.tracking_number
+    order.tracking_url = details.tracking_url
+    order.shipped_at = now
+    _consume_reservation(order, actor, now)
+    queue_email(
+        recipient=order.account.email,
+        kind="order-shipped",
+        template="order_shipped",
+        locale=order.account.locale,
+        order=order,
+        link=external_url("orders.show", order_id=order.id),
+    )
+    db.session.flush()
+    return order
+
+
+def _consume_reservation(order: Order, actor: Actor, now: datetime) -> None:
+    """The reserved units leave the warehouse: on hand and reserved both go down."""
+    lines = db.session.scalars(
+        select(OrderLine)
+        .where(OrderLine.order_id == order.id)
+        .order_by(OrderLine.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    products = lock_products(line.product_id for line in lines)
+    reason = str(_l("Expédition de la commande %(number)s", number=order.validated_number))
+    for line in lines:
+        product = products[line.product_id]
+        product.reserved_quantity -= line.reserved_quantity
+        if product.stock_on_hand < line.quantity:
+            raise FulfilmentError(
+                _l(
+                    "Stock insuffisant pour « %(name)s » : %(stock)s en stock, %(quantity)s à "
+                    "expédier.",
+                    name=product.name,
+                    stock=product.stock_on_hand,
+                    quantity=line.quantity,
+                )
+            )
+        product.stock_on_hand -= line.quantity
+        line.reserved_quantity = 0
+        db.session.add(
+            StockMovement(
+                product_id=product.id,
+                delta=-line.quantity,
+                stock_after=product.stock_on_hand,
+                reason=reason[:255],
+                actor_id=actor.account_id,
+                at=now,
+            )
+        )
+
+
+def deliver(order_id: int, actor: Actor, now: datetime, shop: ShopKind | None = None) -> Order:
+    """ "Livrée"."""
+    [order] = lock_orders([order_id], shop)
+    workflow.apply(order, "deliver", actor, now)
+    order.delivered_at = now
+    db.session.flush()
+    return order
+
+
+def move_invoice(order_id: int, name: str, actor: Actor, now: datetime) -> Order:
+    """Head office's invoicing track: ``invoice`` (sent, awaiting payment) or ``pay``."""
+    if workflow.TRANSITIONS[name].track is not workflow.Track.INVOICE:
+        raise ValueError(name)
+    [order] = lock_orders([order_id])
+    workflow.apply(order, name, actor, now)
+    return order
+
+
+def cancel(order_id: int, actor: Actor, now: datetime, reason: str) -> Order:
+    """Head office cancels a validated order before it ships: its stock goes back on sale."""
+    reason = reason.strip()
+    if not reason:
+        raise FulfilmentError(_l("Indiquez le motif de l'annulation."), field="reason")
+    [order] = lock_orders([order_id])
+    workflow.apply(order, "cancel", actor, now, note=reason)
+    release_orders([order.id])
+    order.cancelled_at = now
+    order.cancel_reason = CANCEL_HEAD_OFFICE
+    queue_email(
+        recipient=order.account.email,
+        kind="order-cancelled",
+        template="order_cancelled",
+        locale=order.account.locale,
+        order=order,
+        reason=reason,
+    )
+    db.session.flush()
+    return order
+
+
+def orders_to_prepare(shop: ShopKind | None = None) -> list[Order]:
+    """Validated orders waiting for a dispatch, oldest first."""
+    query = (
+        select(Order)
+        .where(Order.status == OrderStatus.VALIDATED, Order.delivery_status.in_(TO_PREPARE))
+        .order_by(Order.dispatch_date, Order.validated_at, Order.id)
+        .options(selectinload(Order.lines))
+    )
+    if shop is not None:
+        query = query.where(Order.shop == shop)
+    return list(db.session.scalars(query))
+
+
+def address_key(order: Order) -> tuple[str, ...]:
+    """Orders for the same place travel together."""
+    return tuple(
+        " ".join(part.split()).casefold()
+        for part in (
+            order.delivery_name,
+            order.delivery_address,
+            order.delivery_postcode,
+            order.delivery_city,
+        )
+    )
+
+
+def group_by_address(orders: list[Order]) -> list[list[Order]]:
+    groups: dict[tuple[str, ...], list[Order]] = {}
+    for order in orders:
+        groups.setdefault(address_key(order), []).append(order)
+    return sorted(groups.values(), key=lambda g: (g[0].delivery_postcode, g[0].delivery_name))
+
+
+# --- shipments in bulk, from the carrier's CSV --------------------------------------------
+
+COLUMNS = {
+    "commande": "order",
+    "transporteur": "carrier",
+    "numero_suivi": "tracking_number",
+    "numéro_suivi": "tracking_number",
+    "numero de suivi": "tracking_number",
+    "numéro de suivi": "tracking_number",
+    "lien_suivi": "tracking_url",
+    "lien de suivi": "tracking_url",
+}
+
+
+@dataclass
+class ImportLine:
+    line: int
+    order_number: str
+    message: str = ""
+    ok: bool = False
+
+
+@dataclass
+class ShipmentImport:
+    lines: list[ImportLine] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[ImportLine]:
+        return [line for line in self.lines if not line.ok]
+
+    @property
+    def shipped(self) -> int:
+        return sum(1 for line in self.lines if line.ok)
+
+
+def import_shipments(data: bytes, actor: Actor, now: datetime) -> ShipmentImport:
+    """Ship every order listed in the file, or none: one line per order with its carrier and
+    tracking number. Each bad line is reported with its line number and the reason; the
+    caller commits only when there is none (``report.errors`` empty), else rolls back."""
+    rows = _read_shipment_rows(data)
+    report = ShipmentImport()
+    wanted: dict[int, tuple[ImportLine, Shipment]] = {}
+    for line_number, row in rows:
+        number = row.get("order", "").strip()
+        entry = ImportLine(line_number, number)
+        report.lines.append(entry)
+        order_id = find_order_id(number)
+        if order_id is None:
+            entry.message = str(_l("Commande « %(number)s » introuvable.", number=number[:20]))
+            continue
+        if order_id in wanted:
+            entry.message = str(
+                _l(
+                    "Commande déjà présente à la ligne %(line)s.",
+                    line=wanted[order_id][0].line,
+                )
+            )
+            continue
+        try:
+            details = shipment(
+                row.get("carrier", ""), row.get("tracking_number", ""), row.get("tracking_url", "")
+            )
+        except FulfilmentError as error:
+            entry.message = str(error)
+            continue
+        wanted[order_id] = (entry, details)
+    if report.errors:
+        return report
+    # Lock them all in id order first: a concurrent shipper cannot interleave.
+    lock_orders(wanted.keys())
+    for order_id, (entry, details) in sorted(wanted.items()):
+        try:
+            with db.session.begin_nested():
+                order = ship(order_id, details, actor, now)
+        except DomainError as error:
+            entry.message = str(error)
+            continue
+        entry.ok = True
+        entry.message = str(
+            _l(
+                "Expédiée : %(carrier)s %(number)s",
+                carrier=order.tracking_carrier,
+                number=order.tracking_number,
+            )
+        )
+    return report
+
+
+def _read_shipment_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    if len(data) > MAX_IMPORT_BYTES:
+        raise CsvFileError(_l("Le fichier dépasse 2 Mo."))
+    text = decode(data)
+    if not text.strip():
+        raise CsvFileError(_l("Le fichier est vide."))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    try:
+        header, *body = list(reader)
+    except csv.Error as error:
+        raise CsvFileError(_l("Le fichier n'a pas pu être lu comme un CSV.")) from error
+    names = [COLUMNS.get(h.strip().casefold()) for h in header]
+    missing = {"order", "carrier", "tracking_number"} - set(names)
+    if missing:
+        raise CsvFileError(
+            _l(
+                "Colonnes attendues : commande, transporteur, numero_suivi (et, si besoin, "
+                "lien_suivi)."
+            )
+        )
+    if len(body) > MAX_IMPORT_LINES:
+        raise CsvFileError(_l("Le fichier dépasse %(max)s lignes.", max=MAX_IMPORT_LINES))
+    rows = []
+    for index, values in enumerate(body, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        rows.append((index, {n: v for n, v in zip(names, values, strict=False) if n}))
+    if not rows:
+        raise CsvFileError(_l("Le fichier ne contient aucune expédition."))
+    return rows
