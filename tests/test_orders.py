@@ -347,7 +347,9 @@ def test_my_account_lists_orders_and_edits_coordinates_and_address(app, login_as
     page = browser.get("/mon-compte").get_data(as_text=True)
     in_progress, validated = page.split("Mes commandes validées")
     assert orders[1][1] in in_progress and "Enregistrée" in in_progress
-    assert orders[0][1] in validated and "En attente de facturation" in validated
+    # The validated one is followed in both lists: in progress until it is delivered.
+    assert orders[0][1] in in_progress and "En cours de préparation" in in_progress
+    assert "C0001" in validated and "En attente de facturation" in validated
     assert f"/commande/{orders[0][0]}/pdf" in validated
     assert "mgen-sd01" in page and "Directeur de section" in page
 

@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         basket,
         catalog,
+        fulfilment,
         main,
         orders,
     )
@@ -27,3 +28,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_quotas.bp)
     app.register_blueprint(admin_roster.bp)
     app.register_blueprint(admin_catalog.bp)
+    app.register_blueprint(fulfilment.bp)

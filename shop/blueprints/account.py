@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from shop.clock import utcnow
 from shop.extensions import db
-from shop.models import Allocation, Order, OrderStatus
+from shop.models import Allocation, DeliveryStatus, Order, OrderStatus
 from shop.ordering.orders import order_totals
 
 bp = Blueprint("account", __name__, url_prefix="/mon-compte")
@@ -50,8 +50,9 @@ def _page(coordinates: CoordinatesForm | None = None, delivery: DeliveryForm | N
         .options(selectinload(Order.lines))
     ).all()
     now = utcnow()
-    in_progress = [o for o in own_orders if o.status is not OrderStatus.VALIDATED]
-    validated = [o for o in own_orders if o.status is OrderStatus.VALIDATED]
+    # "En cours": until the goods arrive (saved, then pooled, then on their way) or cancelled.
+    in_progress = [o for o in own_orders if o.delivery_status is not DeliveryStatus.DELIVERED]
+    validated = [o for o in own_orders if o.validated_number is not None]
     entity_ids = [e.id for e in account.orderable_entities()]
     allocations = db.session.scalars(
         select(Allocation)

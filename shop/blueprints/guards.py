@@ -32,3 +32,16 @@ def orderer_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def staff_required(view):
+    """Logisticians and head-office admins: the pages after validation."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not (current_user.is_admin or current_user.is_logistician):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

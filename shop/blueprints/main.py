@@ -14,6 +14,8 @@ def index():
         return redirect(url_for("auth.login"))
     if current_user.is_admin:
         return redirect(url_for("admin.accounts"))
+    if current_user.is_logistician:
+        return redirect(url_for("fulfilment.prepare"))
     return redirect(url_for("catalog.shop", shop=ShopKind.PRINTED.value))
 
 

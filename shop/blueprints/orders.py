@@ -27,7 +27,7 @@ from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import OrderStatus
 from shop.notifications import queue_email
-from shop.ordering import orders
+from shop.ordering import fulfilment, orders, workflow
 from shop.ordering.basket import find_basket
 from shop.quota import Outcome
 
@@ -197,6 +197,8 @@ def _render_order(order, form, status: int = 200):
             form=form,
             expired=order.is_expired(now),
             days_left=orders.days_left(order, now),
+            events=fulfilment.history(order) if order.validated_number else [],
+            event_label=workflow.event_label,
             OrderStatus=OrderStatus,
         ),
         status,

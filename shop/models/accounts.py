@@ -117,6 +117,10 @@ class Account(UserMixin, db.Model):
         return self.account_type is AccountType.HEAD_OFFICE_ADMIN
 
     @property
+    def is_logistician(self) -> bool:
+        return self.account_type is AccountType.LOGISTICIAN
+
+    @property
     def may_order(self) -> bool:
         return self.account_type.may_order
 

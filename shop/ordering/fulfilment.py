@@ -25,6 +25,7 @@ from shop.extensions import db
 from shop.models import (
     DeliveryStatus,
     Order,
+    OrderEvent,
     OrderLine,
     OrderStatus,
     ShopKind,
@@ -227,6 +228,15 @@ def cancel(order_id: int, actor: Actor, now: datetime, reason: str) -> Order:
     return order
 
 
+def history(order: Order) -> list[OrderEvent]:
+    """The order's steps, oldest first, with who made each."""
+    return list(
+        db.session.scalars(
+            select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
+        )
+    )
+
+
 def orders_to_prepare(shop: ShopKind | None = None) -> list[Order]:
     """Validated orders waiting for a dispatch, oldest first."""
     query = (
@@ -288,7 +298,7 @@ class ShipmentImport:
 
     @property
     def errors(self) -> list[ImportLine]:
-        return [line for line in self.lines if not line.ok]
+        return [line for line in self.lines if line.message and not line.ok]
 
     @property
     def shipped(self) -> int:

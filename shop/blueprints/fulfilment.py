@@ -1,0 +1,374 @@
+"""After validation: the logistician's dispatch pages and head office's invoicing.
+
+Logisticians and admins see the same pages; the buttons on an order are the transitions the
+state machine (shop.ordering.workflow) allows the signed-in account's role in the order's
+state, and every action goes through it again on the server.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from shop.blueprints.guards import staff_required
+from shop.clock import utcnow
+from shop.documents.picking import picking_list_pdf
+from shop.errors import DomainError
+from shop.extensions import db
+from shop.models import DeliveryStatus, InvoiceStatus, Order, OrderStatus, ShopKind
+from shop.ordering import fulfilment, workflow
+from shop.ordering.carriers import CARRIERS
+from shop.ordering.orders import order_totals
+from shop.ordering.workflow import Actor
+
+bp = Blueprint("fulfilment", __name__, url_prefix="/logistique")
+
+MAX_SELECTED = 500
+
+
+class ShipForm(FlaskForm):
+    carrier = SelectField(_l("Transporteur"), choices=[SelectChoice(c, c) for c in CARRIERS])
+    tracking_number = StringField(
+        _l("Numéro de suivi"), validators=[DataRequired(), Length(max=64)]
+    )
+    tracking_url = StringField(
+        _l("Lien de suivi (facultatif : sinon celui du transporteur)"),
+        validators=[Optional(), Length(max=500)],
+    )
+    submit = SubmitField(_l("Marquer « Expédiée »"))
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("Motif de l'annulation"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Annuler la commande"))
+
+
+class ShipmentImportForm(FlaskForm):
+    file = FileField(_l("Fichier CSV des expéditions"), validators=[FileRequired()])
+    submit = SubmitField(_l("Importer les expéditions"))
+
+
+def _actor() -> Actor:
+    return Actor.of(current_user)
+
+
+def _shop_filter() -> ShopKind | None:
+    raw = request.args.get("boutique", "")
+    return next((kind for kind in ShopKind if kind.value == raw), None)
+
+
+def _selected_ids(source) -> list[int]:
+    raw = source.getlist("order_id")[: MAX_SELECTED + 1]
+    if len(raw) > MAX_SELECTED or not all(v.isdigit() and len(v) < 10 for v in raw):
+        abort(400)
+    return sorted({int(v) for v in raw})
+
+
+def _validated_order_or_404(order_id: int) -> Order:
+    order = db.session.scalar(
+        select(Order)
+        .where(Order.id == order_id, Order.validated_number.is_not(None))
+        .options(
+            selectinload(Order.lines),
+            joinedload(Order.account),
+            joinedload(Order.entity),
+        )
+    )
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.get("/")
+@staff_required
+def prepare():
+    """ "Commandes à préparer": validated orders waiting for the weekly dispatch, grouped by
+    delivery address (orders for one place travel together)."""
+    shop = _shop_filter()
+    orders = fulfilment.orders_to_prepare(shop)
+    return render_template(
+        "fulfilment/prepare.html",
+        groups=fulfilment.group_by_address(orders),
+        count=len(orders),
+        shop=shop,
+        ShopKind=ShopKind,
+        DeliveryStatus=DeliveryStatus,
+    )
+
+
+@bp.post("/mutualiser")
+@staff_required
+def pool_selected():
+    ids = _selected_ids(request.form)
+    if not ids:
+        flash(_("Sélectionnez au moins une commande."), "warning")
+        return redirect(url_for("fulfilment.prepare"))
+    try:
+        pooled = fulfilment.pool(ids, _actor(), utcnow())
+    except fulfilment.OrderMissing:
+        abort(404)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("fulfilment.prepare"))
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)s commande marquée « En cours de mutualisation ».",
+            "%(num)s commandes marquées « En cours de mutualisation ».",
+            len(pooled),
+        ),
+        "success",
+    )
+    return redirect(url_for("fulfilment.prepare"))
+
+
+@bp.get("/bon-de-preparation.pdf")
+@staff_required
+def picking_list():
+    """The picking list / delivery note: the selected orders, or all those to prepare."""
+    ids = _selected_ids(request.args)
+    orders = fulfilment.orders_to_prepare(_shop_filter())
+    if ids:
+        orders = [order for order in orders if order.id in set(ids)]
+    if not orders:
+        flash(_("Aucune commande à préparer."), "info")
+        return redirect(url_for("fulfilment.prepare"))
+    now = utcnow()
+    response = make_response(picking_list_pdf(fulfilment.group_by_address(orders), now))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="bon-de-preparation-{now:%Y%m%d-%H%M}.pdf"'
+    )
+    return response
+
+
+@bp.get("/commandes")
+@staff_required
+def orders_list():
+    """Every validated order, filtered by delivery and invoicing status or by number."""
+    query = (
+        select(Order)
+        .where(Order.validated_number.is_not(None))
+        .options(joinedload(Order.account), joinedload(Order.entity))
+        .order_by(Order.validated_at.desc(), Order.id.desc())
+    )
+    delivery = next((s for s in DeliveryStatus if s.value == request.args.get("livraison")), None)
+    invoice = next((s for s in InvoiceStatus if s.value == request.args.get("facturation")), None)
+    cancelled = request.args.get("livraison") == "annulee"
+    if delivery is not None:
+        query = query.where(
+            Order.delivery_status == delivery, Order.status == OrderStatus.VALIDATED
+        )
+    if cancelled:
+        query = query.where(Order.status == OrderStatus.CANCELLED)
+    if invoice is not None:
+        query = query.where(Order.invoice_status == invoice, Order.status == OrderStatus.VALIDATED)
+    number = request.args.get("q", "").strip().upper()[:20]
+    if number:
+        query = query.where(
+            or_(Order.validated_number.contains(number), Order.number.contains(number))
+        )
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template(
+        "fulfilment/orders.html",
+        page=page,
+        delivery=delivery,
+        invoice=invoice,
+        cancelled=cancelled,
+        number=number,
+        DeliveryStatus=DeliveryStatus,
+        InvoiceStatus=InvoiceStatus,
+        OrderStatus=OrderStatus,
+    )
+
+
+@bp.get("/commande/<int:order_id>")
+@staff_required
+def detail(order_id: int):
+    return _render_detail(_validated_order_or_404(order_id))
+
+
+def _render_detail(order: Order, ship_form=None, cancel_form=None, status: int = 200):
+    actor = _actor()
+    return (
+        render_template(
+            "fulfilment/detail.html",
+            order=order,
+            totals=order_totals(order),
+            events=fulfilment.history(order),
+            actions=workflow.available(order, actor),
+            ship_form=ship_form or ShipForm(formdata=None),
+            cancel_form=cancel_form or CancelForm(formdata=None),
+            event_label=workflow.event_label,
+            OrderStatus=OrderStatus,
+        ),
+        status,
+    )
+
+
+def _after(order_id: int, message: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("fulfilment.detail", order_id=order_id))
+
+
+def _refused(order_id: int, error: DomainError):
+    db.session.rollback()
+    flash(str(error), "danger")
+    return redirect(url_for("fulfilment.detail", order_id=order_id))
+
+
+@bp.post("/commande/<int:order_id>/mutualiser")
+@staff_required
+def pool_one(order_id: int):
+    try:
+        [order] = fulfilment.pool([order_id], _actor(), utcnow())
+    except fulfilment.OrderMissing:
+        abort(404)
+    except DomainError as error:
+        return _refused(order_id, error)
+    return _after(
+        order_id,
+        _("Commande %(number)s : « En cours de mutualisation ».", number=order.validated_number),
+    )
+
+
+@bp.post("/commande/<int:order_id>/expedier")
+@staff_required
+def ship_one(order_id: int):
+    form = ShipForm()
+    if not form.validate_on_submit():
+        return _render_detail(_validated_order_or_404(order_id), ship_form=form, status=400)
+    try:
+        details = fulfilment.shipment(
+            form.carrier.data, form.tracking_number.data, form.tracking_url.data or ""
+        )
+        order = fulfilment.ship(order_id, details, _actor(), utcnow())
+    except fulfilment.OrderMissing:
+        abort(404)
+    except fulfilment.FulfilmentError as error:
+        db.session.rollback()
+        if error.field and hasattr(form, error.field):
+            getattr(form, error.field).errors.append(str(error))
+            return _render_detail(_validated_order_or_404(order_id), ship_form=form, status=400)
+        return _refused(order_id, error)
+    except DomainError as error:
+        return _refused(order_id, error)
+    return _after(
+        order_id,
+        _(
+            "Commande %(number)s expédiée (%(carrier)s %(tracking)s) : le client est prévenu "
+            "par email.",
+            number=order.validated_number,
+            carrier=order.tracking_carrier,
+            tracking=order.tracking_number,
+        ),
+    )
+
+
+@bp.post("/commande/<int:order_id>/livrer")
+@staff_required
+def deliver_one(order_id: int):
+    try:
+        order = fulfilment.deliver(order_id, _actor(), utcnow())
+    except fulfilment.OrderMissing:
+        abort(404)
+    except DomainError as error:
+        return _refused(order_id, error)
+    return _after(order_id, _("Commande %(number)s livrée.", number=order.validated_number))
+
+
+@bp.post("/commande/<int:order_id>/facturation/<any(invoice, pay):name>")
+@staff_required
+def move_invoice(order_id: int, name: str):
+    try:
+        order = fulfilment.move_invoice(order_id, name, _actor(), utcnow())
+    except fulfilment.OrderMissing:
+        abort(404)
+    except DomainError as error:
+        return _refused(order_id, error)
+    return _after(
+        order_id,
+        _(
+            "Commande %(number)s : « %(state)s ».",
+            number=order.validated_number,
+            state=order.invoice_status.label,
+        ),
+    )
+
+
+@bp.post("/commande/<int:order_id>/annuler")
+@staff_required
+def cancel(order_id: int):
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _render_detail(_validated_order_or_404(order_id), cancel_form=form, status=400)
+    try:
+        order = fulfilment.cancel(order_id, _actor(), utcnow(), form.reason.data)
+    except fulfilment.OrderMissing:
+        abort(404)
+    except DomainError as error:
+        return _refused(order_id, error)
+    return _after(
+        order_id,
+        _(
+            "Commande %(number)s annulée : son stock est remis en vente et le client prévenu.",
+            number=order.validated_number,
+        ),
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@staff_required
+def import_shipments():
+    """Ship many orders at once from a CSV: commande, transporteur, numero_suivi."""
+    form = ShipmentImportForm()
+    if not form.validate_on_submit():
+        return _import_page(form, None, 400 if request.method == "POST" else 200)
+    try:
+        report = fulfilment.import_shipments(form.file.data.read(), _actor(), utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        form.file.errors.append(str(error))
+        return _import_page(form, None, 400)
+    if report.errors:
+        db.session.rollback()
+        flash(_("Aucune commande n'a été expédiée : corrigez les lignes en erreur."), "danger")
+        return _import_page(form, report, 400)
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)s commande expédiée : les clients sont prévenus par email.",
+            "%(num)s commandes expédiées : les clients sont prévenus par email.",
+            report.shipped,
+        ),
+        "success",
+    )
+    return _import_page(ShipmentImportForm(formdata=None), report)
+
+
+def _import_page(form: ShipmentImportForm, report, status: int = 200):
+    return (
+        render_template("fulfilment/import.html", form=form, report=report, carriers=CARRIERS),
+        status,
+    )

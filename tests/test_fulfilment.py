@@ -1,0 +1,386 @@
+"""After validation: confirmation numbers, pooling, shipping, delivery, invoicing, cancelling,
+the picking list, shipments in bulk from a CSV, and who may do what."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from pypdf import PdfReader
+
+from shop.clock import shop_timezone, utcnow
+from shop.extensions import db
+from shop.models import (
+    Account,
+    DeliveryStatus,
+    InvoiceStatus,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Product,
+    StockMovement,
+)
+from shop.ordering import fulfilment, orders
+from shop.ordering.workflow import Actor
+from tests.test_orders_concurrency import fill, make_orderers, race
+
+
+def validated_order(app, account_id: int, items: list[tuple[int, int]], **delivery) -> int:
+    fill(app, account_id, items)
+    with app.app_context():
+        account = db.session.get(Account, account_id)
+        order = orders.save_basket(account, utcnow(), shop_timezone(), 1)
+        address = None
+        if delivery:
+            address = orders.DeliveryAddress(
+                name=delivery.get("name", order.delivery_name),
+                address=delivery.get("address", order.delivery_address),
+                postcode=delivery.get("postcode", order.delivery_postcode),
+                city=delivery.get("city", order.delivery_city),
+                phone="",
+            )
+        orders.validate_order(
+            account,
+            order.id,
+            reference="",
+            delivery=address,
+            now=utcnow(),
+            tz=shop_timezone(),
+            objects_per_year=2,
+            contact_email="siege@example.org",
+        )
+        db.session.commit()
+        return order.id
+
+
+def load(app, order_id: int) -> Order:
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        db.session.expunge(order)
+        return order
+
+
+def stock(app, product_id: int) -> tuple[int, int]:
+    with app.app_context():
+        product = db.session.get(Product, product_id)
+        return product.stock_on_hand, product.reserved_quantity
+
+
+def events(app, order_id: int) -> list[tuple[str, str | None, str]]:
+    with app.app_context():
+        return [
+            (e.transition, e.to_state, e.actor_label)
+            for e in db.session.query(OrderEvent).filter_by(order_id=order_id).order_by("id")
+        ]
+
+
+def sd01(app) -> int:
+    with app.app_context():
+        return db.session.query(Account.id).filter_by(identifier="mgen-sd01").scalar()
+
+
+def test_validated_orders_are_numbered_without_gaps_even_at_once(app, demo, create_product):
+    product = create_product(stock=1000)
+    racers = make_orderers(app, 6)
+    saved = []
+    for account_id in racers:
+        fill(app, account_id, [(product, 1)])
+        with app.app_context():
+            account = db.session.get(Account, account_id)
+            saved.append(orders.save_basket(account, utcnow(), shop_timezone(), 1).id)
+            db.session.commit()
+
+    def validator(account_id, order_id):
+        def work():
+            return orders.validate_order(
+                db.session.get(Account, account_id),
+                order_id,
+                reference="",
+                delivery=None,
+                now=utcnow(),
+                tz=shop_timezone(),
+                objects_per_year=2,
+                contact_email="x@example.org",
+            ).validated_number
+
+        return work
+
+    # One of them fails after taking its number: the number is given back (gap-free).
+    def failing():
+        orders.next_validated_number()
+        raise RuntimeError("rolled back")
+
+    results = race(app, [validator(a, o) for a, o in zip(racers, saved, strict=True)] + [failing])
+    assert isinstance(results[-1], RuntimeError)
+    assert sorted(results[:-1]) == [f"C{n:04d}" for n in range(1, 7)]
+
+
+def test_the_logistician_pools_ships_and_delivers(app, login_as, create_product, outbox):
+    leaflet = create_product(name="Dépliant « Santé »", stock=100, weight_grams=250)
+    order_id = validated_order(app, sd01(app), [(leaflet, 40)])
+    assert load(app, order_id).validated_number == "C0001"
+    assert stock(app, leaflet) == (100, 40)  # still reserved once validated
+
+    logistician = login_as("logistique")
+    page = logistician.get("/logistique/").get_data(as_text=True)
+    assert "C0001" in page and "MGEN SECTION DE L&#39;AIN" in page
+    response = logistician.post("/logistique/mutualiser", {"order_id": str(order_id)})
+    assert response.status_code == 302
+    assert load(app, order_id).delivery_status is DeliveryStatus.POOLED
+
+    response = logistician.post(
+        f"/logistique/commande/{order_id}/expedier",
+        {"carrier": "Chronopost", "tracking_number": "XY 1234 5678 9FR"},
+        follow_redirects=True,
+    )
+    assert "expédiée (Chronopost XY123456789FR)" in response.get_data(as_text=True)
+    order = load(app, order_id)
+    assert order.delivery_status is DeliveryStatus.SHIPPED
+    assert order.tracking_url.endswith("listeNumerosLT=XY123456789FR")
+    # The reservation became a stock movement: on hand and reserved both went down.
+    assert stock(app, leaflet) == (60, 0)
+    with app.app_context():
+        movement = db.session.query(StockMovement).filter_by(product_id=leaflet).one()
+        assert (movement.delta, movement.stock_after) == (-40, 60)
+        assert "C0001" in movement.reason
+    [mail] = outbox("order-shipped")
+    assert mail.recipient == "mgen-sd01@boutique.example"
+    assert "C0001" in mail.subject and order.tracking_url in mail.body_text
+
+    # Shipping twice is refused, and changes nothing.
+    again = logistician.post(
+        f"/logistique/commande/{order_id}/expedier",
+        {"carrier": "DPD", "tracking_number": "250012345678"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "est « Expédiée » : impossible de la marquer « Expédiée »" in again
+    assert stock(app, leaflet) == (60, 0) and len(outbox("order-shipped")) == 1
+
+    logistician.post(f"/logistique/commande/{order_id}/livrer")
+    assert load(app, order_id).delivery_status is DeliveryStatus.DELIVERED
+    assert [(t, s) for t, s, _who in events(app, order_id)] == [
+        ("save", "saved"),
+        ("validate", "validated"),
+        ("pool", "pooled"),
+        ("ship", "shipped"),
+        ("deliver", "delivered"),
+    ]
+    assert events(app, order_id)[3][2] == "Bruno Lemoine"
+
+
+def test_the_orderer_follows_the_order_to_delivery(app, login_as, create_product):
+    product = create_product(stock=50)
+    order_id = validated_order(app, sd01(app), [(product, 5)])
+    with app.app_context():
+        details = fulfilment.shipment("colissimo", "6A12345678901")
+        fulfilment.ship(order_id, details, Actor("logistician", "Logisticien"), utcnow())
+        db.session.commit()
+    director = login_as("mgen-sd01")
+    account = director.get("/mon-compte").get_data(as_text=True)
+    assert "En cours de livraison" in account
+    assert "N° de suivi Colissimo : 6A12345678901" in account
+    assert "https://www.laposte.fr/outils/suivre-vos-envois?code=6A12345678901" in account
+    assert "Expédiée" in account and "En attente de facturation" in account
+    page = director.get(f"/commande/{order_id}").get_data(as_text=True)
+    assert "Suivre la livraison" in page and "Historique" in page
+    # The confirmation PDF, named after its number.
+    pdf = director.get(f"/commande/{order_id}/pdf")
+    assert 'filename="commande-C0001.pdf"' in pdf.headers["Content-Disposition"]
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages)
+    assert "Confirmation de commande — C0001" in text
+
+
+def test_head_office_invoices_and_records_the_payment(app, login_as, create_product):
+    order_id = validated_order(app, sd01(app), [(create_product(), 1)])
+    admin = login_as("siege-admin")
+    admin.post(f"/logistique/commande/{order_id}/facturation/invoice")
+    assert load(app, order_id).invoice_status is InvoiceStatus.AWAITING_PAYMENT
+    admin.post(f"/logistique/commande/{order_id}/facturation/pay")
+    assert load(app, order_id).invoice_status is InvoiceStatus.PAID
+    # Paying twice is refused with a message; a logistician may not invoice at all.
+    page = admin.post(
+        f"/logistique/commande/{order_id}/facturation/pay", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "est « Payée » : impossible de la marquer « Payée »" in page
+    other = validated_order(app, sd01(app), [(create_product(), 1)])
+    page = (
+        login_as("logistique")
+        .post(f"/logistique/commande/{other}/facturation/invoice", follow_redirects=True)
+        .get_data(as_text=True)
+    )
+    assert "Votre compte ne permet pas de marquer « En attente de paiement »" in page
+    assert load(app, other).invoice_status is InvoiceStatus.AWAITING_INVOICE
+
+
+def test_head_office_cancels_before_shipping_and_the_stock_returns(
+    app, login_as, create_product, outbox
+):
+    product = create_product(stock=30)
+    order_id = validated_order(app, sd01(app), [(product, 30)])
+    admin = login_as("siege-admin")
+    refused = admin.post(f"/logistique/commande/{order_id}/annuler", {"reason": "  "})
+    assert refused.status_code == 400
+    assert load(app, order_id).status is OrderStatus.VALIDATED
+    admin.post(f"/logistique/commande/{order_id}/annuler", {"reason": "Doublon"})
+    order = load(app, order_id)
+    assert (order.status, order.cancel_reason) == (OrderStatus.CANCELLED, "head_office")
+    assert order.validated_number == "C0001"  # numbers are never reused
+    assert stock(app, product) == (30, 0)
+    [mail] = outbox("order-cancelled")
+    assert "Doublon" in mail.body_text
+    # A cancelled order cannot be shipped.
+    page = (
+        login_as("logistique")
+        .post(
+            f"/logistique/commande/{order_id}/expedier",
+            {"carrier": "DPD", "tracking_number": "250012345678"},
+            follow_redirects=True,
+        )
+        .get_data(as_text=True)
+    )
+    assert "impossible de la marquer « Expédiée »" in page
+
+
+def test_bad_shipment_details_are_refused_beside_the_field(app, login_as, create_product):
+    product = create_product(stock=10)
+    order_id = validated_order(app, sd01(app), [(product, 2)])
+    logistician = login_as("logistique")
+    for data, message in [
+        ({"carrier": "DPD", "tracking_number": "12"}, "Numéro de suivi non valide"),
+        ({"carrier": "DPD", "tracking_number": "<script>x</script>"}, "Numéro de suivi"),
+        ({"carrier": "Pigeon", "tracking_number": "250012345678"}, "pas un choix valide"),
+        (
+            {"carrier": "DPD", "tracking_number": "250012345678", "tracking_url": "javascript:x"},
+            "https://",
+        ),
+    ]:
+        response = logistician.post(f"/logistique/commande/{order_id}/expedier", data)
+        assert response.status_code == 400, data
+        assert message in response.get_data(as_text=True)
+    assert load(app, order_id).delivery_status is DeliveryStatus.PREPARING
+    assert stock(app, product) == (10, 2)
+
+
+def test_only_staff_reach_the_logistics_pages_and_only_validated_orders(
+    app, login_as, create_product, client
+):
+    product = create_product(stock=10)
+    order_id = validated_order(app, sd01(app), [(product, 1)])
+    director = login_as("mgen-sd01")
+    for url in ["/logistique/", "/logistique/commandes", f"/logistique/commande/{order_id}"]:
+        assert director.get(url).status_code == 403
+    assert director.post(f"/logistique/commande/{order_id}/livrer").status_code == 403
+    assert client.get("/logistique/").status_code == 302  # to the login page
+    logistician = login_as("logistique")
+    assert logistician.get("/logistique/commande/999999").status_code == 404
+    fill(app, sd01(app), [(product, 1)])
+    with app.app_context():
+        account = db.session.get(Account, sd01(app))
+        saved = orders.save_basket(account, utcnow(), shop_timezone(), 1).id
+        db.session.commit()
+    assert logistician.get(f"/logistique/commande/{saved}").status_code == 404
+    assert logistician.post(f"/logistique/commande/{saved}/livrer").status_code == 404
+    assert logistician.post("/logistique/mutualiser", {"order_id": "abc"}).status_code == 400
+
+
+def test_the_picking_list_groups_orders_by_delivery_address(app, login_as, create_product):
+    first = create_product(reference="TEST-AFF-A3", name="Affiche « Été »", weight_grams=120)
+    second = create_product(reference="TEST-DEPL", name="Dépliant TMS", weight_grams=30)
+    same = dict(name="Salle des fêtes", address="3 rue de l'Église", postcode="01000", city="Bourg")
+    a = validated_order(app, sd01(app), [(first, 10)], **same)
+    b = validated_order(app, sd01(app), [(second, 20)], **same)
+    c = validated_order(app, sd01(app), [(second, 5)])
+    logistician = login_as("logistique")
+    page = logistician.get("/logistique/").get_data(as_text=True)
+    assert page.count('data-testid="address-group"') == 2
+    response = logistician.get("/logistique/bon-de-preparation.pdf")
+    assert response.mimetype == "application/pdf"
+    reader = PdfReader(BytesIO(response.data))
+    pages = [p.extract_text() for p in reader.pages]
+    assert len(pages) == 2
+    together = next(p for p in pages if "Salle des fêtes" in p)
+    assert "3 rue de l'Église" in together and "Affiche « Été »" in together
+    assert "C0001" in together and "C0002" in together and "C0003" not in together
+    assert "1,8 kg" in together  # 10 × 120 g + 20 × 30 g
+    only_c = logistician.get(f"/logistique/bon-de-preparation.pdf?order_id={c}")
+    assert len(PdfReader(BytesIO(only_c.data)).pages) == 1
+    assert {a, b}  # both listed above
+
+
+SHIPMENTS_CSV = "commande;transporteur;numero_suivi\r\nC0001;chronopost;XY123456789FR\r\n"
+
+
+def test_shipments_in_bulk_from_a_csv(app, login_as, create_product, outbox):
+    product = create_product(stock=100)
+    first = validated_order(app, sd01(app), [(product, 10)])
+    second = validated_order(app, sd01(app), [(product, 20)])
+    logistician = login_as("logistique")
+
+    def upload(text: str, encoding: str = "utf-8"):
+        return logistician.post(
+            "/logistique/import",
+            {"file": (BytesIO(text.encode(encoding)), "expeditions.csv")},
+            content_type="multipart/form-data",
+        )
+
+    # One bad line: nothing is shipped, each problem reported with its line.
+    bad = upload(
+        "commande,transporteur,numero_suivi\r\n"
+        "C0001,Chronopost,XY123456789FR\r\n"
+        "C0009,DPD,250012345678\r\n"
+        "C0002,Pigeon voyageur,250012345678\r\n"
+        "C0001,DPD,250012345678\r\n"
+    )
+    assert bad.status_code == 400
+    text = bad.get_data(as_text=True)
+    assert "Commande « C0009 » introuvable." in text
+    assert "Transporteur inconnu : « Pigeon voyageur »." in text
+    assert "Commande déjà présente à la ligne 2." in text
+    assert load(app, first).delivery_status is DeliveryStatus.PREPARING
+    assert stock(app, product) == (100, 30) and outbox("order-shipped") == []
+
+    # Windows-1252 with semicolons, as a spreadsheet saves it.
+    good = upload(SHIPMENTS_CSV + "C0002;Colissimo;6A12345678901\r\n", "cp1252")
+    assert good.status_code == 200, good.get_data(as_text=True)
+    assert "2 commandes expédiées" in good.get_data(as_text=True)
+    assert load(app, first).tracking_carrier == "Chronopost"
+    assert load(app, second).delivery_status is DeliveryStatus.SHIPPED
+    assert stock(app, product) == (70, 0) and len(outbox("order-shipped")) == 2
+
+    # The same file again: both already left, nothing moves.
+    again = upload(SHIPMENTS_CSV)
+    assert again.status_code == 400
+    assert "impossible de la marquer « Expédiée »" in again.get_data(as_text=True)
+    assert stock(app, product) == (70, 0)
+
+    for broken in ["", "a,b\r\n1,2\r\n", "commande,transporteur,numero_suivi\r\n"]:
+        response = upload(broken)
+        assert response.status_code == 400
+    png = logistician.post(
+        "/logistique/import",
+        {"file": (BytesIO(b"\x89PNG\r\n\x1a\n\x00\x00"), "x.csv")},
+        content_type="multipart/form-data",
+    )
+    assert png.status_code == 400 and "pas un fichier CSV" in png.get_data(as_text=True)
+
+
+def test_two_logisticians_shipping_the_same_order_at_once(app, demo, create_product):
+    product = create_product(stock=50)
+    order_id = validated_order(app, sd01(app), [(product, 50)])
+
+    def shipper(carrier, number):
+        def work():
+            details = fulfilment.shipment(carrier, number)
+            order = fulfilment.ship(order_id, details, Actor("logistician", carrier), utcnow())
+            return order.tracking_carrier
+
+        return work
+
+    results = race(app, [shipper("DPD", "250012345678"), shipper("GLS", "ZH12345678")])
+    won = [r for r in results if isinstance(r, str)]
+    lost = [r for r in results if isinstance(r, Exception)]
+    assert len(won) == 1 and len(lost) == 1, results
+    assert "est « Expédiée »" in str(lost[0])
+    assert stock(app, product) == (0, 0)  # the stock left once
+    order = load(app, order_id)
+    assert order.tracking_carrier == won[0]
+    assert [t for t, _s, _w in events(app, order_id)].count("ship") == 1
