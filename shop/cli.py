@@ -68,10 +68,12 @@ def create_admin(identifier: str, email: str, first_name: str, last_name: str, p
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo():
-    """Load the demo catalog, sections and accounts (safe to run again)."""
-    from shop.demo import load_demo
+    """Load the demo catalog, sections, accounts and a few orders (safe to run again)."""
+    from shop.demo import load_demo, load_demo_orders
 
     created = load_demo()
+    db.session.commit()
+    created += load_demo_orders()
     db.session.commit()
     click.echo(f"Données de démonstration chargées ({created} éléments créés).")
 

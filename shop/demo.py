@@ -173,3 +173,49 @@ def load_demo(password: str = DEMO_PASSWORD) -> int:
         created += 1
     db.session.flush()
     return created
+
+
+# (identifier, [(reference, quantity)], what happens after validation)
+DEMO_ORDERS = [
+    ("mgen-ar01", [("DEPL-OBSEQUES", 50), ("FLYER-SANTE-JEUNES", 100)], "delivered"),
+    ("mgen-sd01", [("DEPL-ESPACE-PERSO", 40), ("DEPL-APPLI-MOBILE", 40)], "shipped"),
+    ("mgen-ar01", [("BROCH-SANTE-RETRAITES", 20)], "pooled"),
+    ("mgen-sd01", [("DEPL-DEPENDANCE", 30), ("KIT-ENTREPRISE", 5)], "validated"),
+    ("mgen-sd01", [("DEPL-ASSIST-VOYAGE", 50)], "saved"),
+]
+
+
+def load_demo_orders() -> int:
+    """A few orders at every step, for the logistics pages to show something; only into a
+    shop that has no order yet. They go through the real domain calls (stock, e-mails)."""
+    from shop.clock import local_today, shop_timezone, utcnow
+    from shop.models import Order
+    from shop.ordering import fulfilment, orders
+    from shop.ordering.basket import add_to_basket
+    from shop.ordering.workflow import Actor
+
+    if db.session.scalar(select(Order.id).limit(1)) is not None:
+        return 0
+    logistician = db.session.scalar(select(Account).where(Account.identifier == "logistique"))
+    by_ref = {p.reference: p for p in db.session.scalars(select(Product))}
+    now, tz = utcnow(), shop_timezone()
+    for n, (identifier, lines, step) in enumerate(DEMO_ORDERS):
+        account = db.session.scalar(select(Account).where(Account.identifier == identifier))
+        for reference, quantity in lines:
+            add_to_basket(account, by_ref[reference].id, quantity, local_today())
+        order = orders.save_basket(account, now, tz, 1)
+        if step == "saved":
+            continue
+        orders.validate_order(
+            account, order.id, reference="", delivery=None, now=now, tz=tz,
+            objects_per_year=2, contact_email="",
+        )
+        actor = Actor.of(logistician)
+        if step in ("pooled", "shipped", "delivered"):
+            fulfilment.pool([order.id], actor, now)
+        if step in ("shipped", "delivered"):
+            tracking = f"XY{202611250000 + n}FR"
+            fulfilment.ship(order.id, fulfilment.shipment("Chronopost", tracking), actor, now)
+        if step == "delivered":
+            fulfilment.deliver(order.id, actor, now)
+    return len(DEMO_ORDERS)

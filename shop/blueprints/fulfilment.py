@@ -63,7 +63,11 @@ class CancelForm(FlaskForm):
 
 
 class ShipmentImportForm(FlaskForm):
-    file = FileField(_l("Fichier CSV des expéditions"), validators=[FileRequired()])
+    file = FileField(
+        _l("Fichier CSV des expéditions"),
+        validators=[FileRequired()],
+        render_kw={"accept": ".csv,text/csv"},
+    )
     submit = SubmitField(_l("Importer les expéditions"))
 
 
