@@ -384,3 +384,28 @@ def test_two_logisticians_shipping_the_same_order_at_once(app, demo, create_prod
     order = load(app, order_id)
     assert order.tracking_carrier == won[0]
     assert [t for t, _s, _w in events(app, order_id)].count("ship") == 1
+
+
+def test_the_logistics_pages_read_a_constant_number_of_statements(
+    app, login_as, create_product, count_queries
+):
+    products = [create_product(stock=1000) for _ in range(3)]
+    logistician = login_as("logistique")
+    admin = login_as("siege-admin")
+
+    def statements(browser, url):
+        with count_queries() as counter:
+            assert browser.get(url).status_code == 200
+        return counter.count
+
+    validated_order(app, sd01(app), [(products[0], 1)])
+    few = (statements(logistician, "/logistique/"), statements(admin, "/logistique/commandes"))
+    for account_id, product in zip(make_orderers(app, 3), products, strict=True):
+        validated_order(app, account_id, [(product, 1), (products[0], 2)])
+    with app.app_context():  # another section, another address, other accounts
+        allier = db.session.query(Account.id).filter_by(identifier="mgen-ar01").scalar()
+    validated_order(app, allier, [(products[1], 1)])
+    assert (
+        statements(logistician, "/logistique/"),
+        statements(admin, "/logistique/commandes"),
+    ) == few

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from shop.csvfiles import CsvFileError, decode, sniff_delimiter
 from shop.errors import DomainError
@@ -243,7 +243,11 @@ def orders_to_prepare(shop: ShopKind | None = None) -> list[Order]:
         select(Order)
         .where(Order.status == OrderStatus.VALIDATED, Order.delivery_status.in_(TO_PREPARE))
         .order_by(Order.dispatch_date, Order.validated_at, Order.id)
-        .options(selectinload(Order.lines))
+        .options(
+            selectinload(Order.lines),
+            joinedload(Order.entity),
+            joinedload(Order.account),
+        )
     )
     if shop is not None:
         query = query.where(Order.shop == shop)
