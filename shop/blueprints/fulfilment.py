@@ -173,7 +173,7 @@ def orders_list():
     query = (
         select(Order)
         .where(Order.validated_number.is_not(None))
-        .options(joinedload(Order.account), joinedload(Order.entity))
+        .options(joinedload(Order.account), joinedload(Order.entity), selectinload(Order.lines))
         .order_by(Order.validated_at.desc(), Order.id.desc())
     )
     delivery = next((s for s in DeliveryStatus if s.value == request.args.get("livraison")), None)
@@ -196,6 +196,7 @@ def orders_list():
     return render_template(
         "fulfilment/orders.html",
         page=page,
+        totals={order.id: order_totals(order) for order in page.items},
         delivery=delivery,
         invoice=invoice,
         cancelled=cancelled,
