@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
         admin_catalog,
         admin_quotas,
         admin_roster,
+        api,
         auth,
         basket,
         catalog,
@@ -27,3 +28,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_quotas.bp)
     app.register_blueprint(admin_roster.bp)
     app.register_blueprint(admin_catalog.bp)
+    app.register_blueprint(api.bp)
