@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from shop.extensions import db
 from shop.models import (
     Account,
     ApiClient,
+    AuditEntry,
     DeliveryStatus,
     Order,
     OrderEvent,
@@ -526,3 +528,107 @@ def test_the_api_and_the_logistician_shipping_at_once_ship_it_once(
     with app.app_context():
         assert db.session.get(Product, product_id).stock_on_hand == 18
         assert db.session.query(OrderEvent).filter_by(transition="ship").count() == 1
+
+
+# --- head-office administration -----------------------------------------------------------
+
+
+def test_admin_creates_a_client_and_sees_its_token_once(app, login_as, client):
+    admin = login_as("siege-admin")
+    form = admin.get("/admin/clients-api/nouveau")
+    assert form.status_code == 200
+    response = admin.post(
+        "/admin/clients-api/nouveau", {"name": "  Entrepôt   Est ", "shop": "objets"}
+    )
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    assert "il ne sera plus jamais affiché" in page
+    token = page.split('data-testid="api-token" value="')[1].split('"')[0]
+    assert token.startswith("shp_") and len(token) > 40
+
+    listing = admin.get("/admin/clients-api/").get_data(as_text=True)
+    assert "Entrepôt Est" in listing and "Les objets" in listing and token[:10] in listing
+    assert token not in listing
+    with app.app_context():
+        row = db.session.scalar(select(ApiClient).where(ApiClient.name == "Entrepôt Est"))
+        assert row.shop is ShopKind.OBJECTS and row.created_by.identifier == "siege-admin"
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "api_client.create")
+        )
+        assert entry.target_label == "Entrepôt Est" and token not in json.dumps(entry.changes)
+    assert client.get("/api/v1/orders", headers=bearer(token)).status_code == 200
+
+    again = admin.post("/admin/clients-api/nouveau", {"name": "Entrepôt Est", "shop": "imprimes"})
+    assert "Un client API porte déjà ce nom." in again.get_data(as_text=True)
+
+
+def test_admin_revokes_and_regenerates(app, login_as, client, api_token):
+    old = api_token(name="Entrepôt Ouest")
+    with app.app_context():
+        client_id = db.session.scalar(
+            select(ApiClient.id).where(ApiClient.name == "Entrepôt Ouest")
+        )
+    admin = login_as("siege-admin")
+    admin.get("/admin/clients-api/")
+
+    regenerated = admin.post(f"/admin/clients-api/{client_id}/jeton")
+    assert regenerated.status_code == 200
+    new = regenerated.get_data(as_text=True).split('data-testid="api-token" value="')[1]
+    new = new.split('"')[0]
+    assert new != old
+    assert client.get("/api/v1/orders", headers=bearer(old)).status_code == 401
+    assert client.get("/api/v1/orders", headers=bearer(new)).status_code == 200
+
+    revoked = admin.post(f"/admin/clients-api/{client_id}/revocation", follow_redirects=True)
+    assert "est révoqué" in revoked.get_data(as_text=True)
+    assert client.get("/api/v1/orders", headers=bearer(new)).status_code == 401
+    # Revoked is final: no new token for it.
+    refused = admin.post(f"/admin/clients-api/{client_id}/jeton", follow_redirects=True)
+    assert "révoqué : créez-en un nouveau" in refused.get_data(as_text=True)
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.target_type == "apiclient")
+        ).all()
+        assert sorted(actions) == ["api_client.regenerate", "api_client.revoke"]
+    assert admin.post("/admin/clients-api/9999/revocation").status_code == 404
+
+
+def test_only_head_office_admins_manage_api_clients(app, login_as, api_token, browser):
+    api_token(name="Entrepôt")
+    with app.app_context():
+        client_id = db.session.scalar(select(ApiClient.id))
+    for identifier in ("mgen-sd01", "logistique"):
+        other = login_as(identifier)
+        assert other.get("/admin/clients-api/").status_code == 403
+        assert other.get("/admin/clients-api/nouveau").status_code == 403
+        assert other.get("/admin/clients-api/documentation").status_code == 403
+        assert other.post(f"/admin/clients-api/{client_id}/revocation").status_code == 403
+        assert other.post(f"/admin/clients-api/{client_id}/jeton").status_code == 403
+    assert browser.get("/admin/clients-api/").status_code == 302  # to the login page
+    admin = login_as("siege-admin")
+    assert admin.post(f"/admin/clients-api/{client_id}/revocation", csrf=False).status_code == 400
+    with app.app_context():
+        assert db.session.get(ApiClient, client_id).revoked_at is None
+
+
+def test_admin_reads_the_api_reference(login_as):
+    admin = login_as("siege-admin")
+    page = admin.get("/admin/clients-api/documentation").get_data(as_text=True)
+    assert "POST /api/v1/orders/{number}/shipment" in page
+    assert "/api/v1/openapi.json" in page
+    nav = admin.get("/admin/comptes").get_data(as_text=True)
+    assert "/admin/clients-api/" in nav
+
+
+def test_cli_creates_a_client_and_prints_its_token(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-api-client", "Entrepôt CLI", "--shop", "imprimes"])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip()
+    assert token.startswith("shp_") and "\n" not in token
+    assert "Entrepôt CLI" in result.stderr
+    assert client.get("/api/v1/orders", headers=bearer(token)).status_code == 200
+    duplicate = runner.invoke(args=["create-api-client", "Entrepôt CLI", "--shop", "objets"])
+    assert duplicate.exit_code != 0 and "déjà" in duplicate.output
+    assert runner.invoke(args=["create-api-client", "X", "--shop", "tout"]).exit_code != 0

@@ -7,6 +7,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.blueprints import (
         account,
         admin,
+        admin_api,
         admin_catalog,
         admin_quotas,
         admin_roster,
@@ -28,4 +29,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_quotas.bp)
     app.register_blueprint(admin_roster.bp)
     app.register_blueprint(admin_catalog.bp)
+    app.register_blueprint(admin_api.bp)
     app.register_blueprint(api.bp)
