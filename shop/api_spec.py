@@ -223,7 +223,9 @@ SCHEMAS: dict[str, Any] = {
 }
 
 RESPONSES: dict[str, Any] = {
-    "BadRequest": _error_response("JSON mal formé, ou paramètre de requête non valide."),
+    "BadRequest": _error_response(
+        "JSON mal formé, paramètre de requête non valide ou inconnu (`error.field`)."
+    ),
     "Unauthorized": {
         "description": "Jeton absent, inconnu ou révoqué.",
         "headers": {
@@ -281,7 +283,8 @@ PATHS: dict[str, Any] = {
                 "200": {
                     "description": "Le document OpenAPI de l'API.",
                     "content": {"application/json": {"schema": {"type": "object"}}},
-                }
+                },
+                "400": _response("BadRequest"),
             },
         }
     },
@@ -334,6 +337,7 @@ PATHS: dict[str, Any] = {
             "parameters": [_NUMBER],
             "responses": {
                 "200": _order_ok("La commande."),
+                "400": _response("BadRequest"),
                 "401": _response("Unauthorized"),
                 "404": _response("NotFound"),
             },
@@ -374,6 +378,12 @@ PATHS: dict[str, Any] = {
         }
     },
 }
+
+
+def query_parameters(path: str, method: str) -> frozenset[str]:
+    """The query parameters an operation defines (the views refuse any other)."""
+    operation = PATHS.get(path, {}).get(method, {})
+    return frozenset(p["name"] for p in operation.get("parameters", []) if p["in"] == "query")
 
 
 def openapi_document() -> dict[str, Any]:

@@ -374,6 +374,7 @@ def test_pages_follow_the_cursor(app, client, api_token, validated_order):
         ("cursor=99999999999", "cursor"),
         ("cursor=%00", "cursor"),
         ("status=delivered", "status"),
+        ("stauts=shipped", "stauts"),
     ],
 )
 def test_bad_query_parameters_are_400(client, api_token, query, field):

@@ -122,6 +122,22 @@ def _authenticate() -> Response | None:
     return None
 
 
+@bp.before_request
+def _known_query_parameters_only() -> None:
+    """A misspelt parameter (``?stauts=shipped``) would silently list the wrong orders:
+    refuse what the operation's documentation does not define."""
+    path = request.url_rule.rule.replace("<", "{").replace(">", "}")
+    method = "get" if request.method == "HEAD" else request.method.lower()
+    unknown = sorted(set(request.args) - api_spec.query_parameters(path, method))
+    if unknown:
+        raise ApiError(
+            400,
+            _l("Paramètre inconnu : « %(name)s ».", name=unknown[0][:64]),
+            field=unknown[0][:64],
+            code="invalid_parameter",
+        )
+
+
 def _client() -> ApiClient:
     return g.api_client
 
