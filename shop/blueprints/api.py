@@ -205,11 +205,19 @@ def _domain_error(error: DomainError):
     return error_response(409, error.message)
 
 
+def _status_error(status: int) -> Response:
+    """The JSON error for a bare HTTP status (a status we never answer on purpose borrows
+    the generic client or server error's wording, and keeps its own number)."""
+    known = status if status in STATUS_MESSAGES else (400 if status < 500 else 500)
+    response = error_response(known)
+    response.status_code = status
+    return response
+
+
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     db.session.rollback()
-    status = error.code or 500
-    return error_response(status if status in STATUS_MESSAGES else 400)
+    return _status_error(error.code or 500)
 
 
 @bp.after_app_request
@@ -222,8 +230,7 @@ def _json_errors_only(response: Response) -> Response:
     if response.status_code < 400 or response.mimetype == "application/json":
         return response
     status = response.status_code
-    replacement = error_response(status if status in STATUS_MESSAGES else 500)
-    replacement.status_code = status
+    replacement = _status_error(status)
     if status == 405:  # the HTML page dropped the exception's Allow header: say it again
         adapter = current_app.url_map.bind_to_environ(request.environ)
         replacement.headers["Allow"] = ", ".join(sorted(adapter.allowed_methods()))
