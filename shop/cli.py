@@ -1,4 +1,4 @@
-"""Flask commands: ``create-admin``, ``seed-demo``, ``send-mail``."""
+"""Flask commands: ``create-admin``, ``seed-demo``, ``send-mail``, ``create-api-client``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(sweep)
     app.cli.add_command(scheduler)
     app.cli.add_command(import_roster)
+    app.cli.add_command(create_api_client)
 
 
 @click.command("create-admin")
@@ -153,3 +154,37 @@ def import_roster(file, dry_run: bool, full: bool):
     if report.has_errors:
         click.echo("Des lignes sont en erreur : elles n'ont rien modifié.", err=True)
         raise SystemExit(1)
+
+
+@click.command("create-api-client")
+@with_appcontext
+@click.argument("name")
+@click.option(
+    "--shop",
+    "shop_value",
+    required=True,
+    type=click.Choice(["imprimes", "objets"]),
+    help="The shop whose orders the client sees and ships.",
+)
+def create_api_client(name: str, shop_value: str):
+    """Create a warehouse API client and print its token (shown this once only)."""
+    from shop import api_clients, audit
+    from shop.clock import utcnow
+    from shop.models import ShopKind
+
+    try:
+        client, token = api_clients.create_client(name, ShopKind(shop_value), None, utcnow())
+    except api_clients.ApiClientError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    audit.record(
+        None, "api_client.create", client, after=audit.snapshot(client, api_clients.AUDIT_FIELDS)
+    )
+    db.session.commit()
+    # Only the token goes to stdout, so that TOKEN=$(flask create-api-client ...) works.
+    click.echo(
+        f"Client API « {client.name} » créé pour la boutique « {client.shop.label} ». "
+        "Jeton (copiez-le maintenant, il ne sera plus affiché) :",
+        err=True,
+    )
+    click.echo(token)

@@ -7,9 +7,11 @@ def register_blueprints(app: Flask) -> None:
     from shop.blueprints import (
         account,
         admin,
+        admin_api,
         admin_catalog,
         admin_quotas,
         admin_roster,
+        api,
         auth,
         basket,
         catalog,
@@ -29,3 +31,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_roster.bp)
     app.register_blueprint(admin_catalog.bp)
     app.register_blueprint(fulfilment.bp)
+    app.register_blueprint(admin_api.bp)
+    app.register_blueprint(api.bp)

@@ -116,7 +116,12 @@ def shipment(carrier: str, tracking_number: str, tracking_url: str = "") -> Ship
             field="tracking_number",
         )
     url = (tracking_url or "").strip()
-    if url and (not url.startswith("https://") or len(url) > 500 or any(c.isspace() for c in url)):
+    # Control characters (a NUL above all, which PostgreSQL refuses in text) are no URL's.
+    if url and (
+        not url.startswith("https://")
+        or len(url) > 500
+        or any(c.isspace() or not c.isprintable() for c in url)
+    ):
         raise FulfilmentError(
             _l("Le lien de suivi doit être une adresse https:// valide."), field="tracking_url"
         )

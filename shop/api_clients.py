@@ -1,0 +1,97 @@
+"""Warehouse API clients: creating them, revoking them, and recognising their tokens.
+
+A client's token is shown once, when it is made; the database keeps only its SHA-256 hash, so
+looking a token up is one indexed equality on the hash and a stolen database gives no usable
+token. Revoking is final: a revoked client keeps its row (its name stays in the orders'
+history) but no token of it is accepted again, even a regenerated one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select, update
+
+from shop.errors import DomainError
+from shop.extensions import db
+from shop.models import Account, ApiClient, ShopKind
+from shop.models.api import hash_token
+
+# ``last_used_at`` is a hint for the admin ("is this client still in use?"), not a log:
+# writing it at most once a minute spares a write on every call of a polling warehouse.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+# Longer than any token we issue (``shp_`` + 43 characters); longer input is not looked up.
+MAX_TOKEN_LENGTH = 200
+# What the audit log keeps of a client: never the token, only its public first characters.
+AUDIT_FIELDS = ["name", "shop", "token_hint", "revoked_at"]
+
+
+class ApiClientError(DomainError):
+    pass
+
+
+def _check_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ApiClientError(_l("Indiquez le nom du client."), field="name")
+    if len(name) > 120:
+        raise ApiClientError(_l("120 caractères au plus."), field="name")
+    taken = db.session.scalar(select(ApiClient.id).where(ApiClient.name == name))
+    if taken is not None:
+        raise ApiClientError(_l("Un client API porte déjà ce nom."), field="name")
+    return name
+
+
+def create_client(
+    name: str, shop: ShopKind, created_by: Account | None, now: datetime
+) -> tuple[ApiClient, str]:
+    """A new client of one shop; returns it with its token in clear (shown once)."""
+    client = ApiClient(name=_check_name(name), shop=shop, created_by=created_by, created_at=now)
+    token = client.new_token()
+    db.session.add(client)
+    db.session.flush()
+    return client, token
+
+
+def revoke(client: ApiClient, now: datetime) -> None:
+    if client.revoked_at is not None:
+        raise ApiClientError(_l("Ce client API est déjà révoqué."))
+    client.revoked_at = now
+    db.session.flush()
+
+
+def regenerate_token(client: ApiClient) -> str:
+    """Replace the client's token: the old one stops working at once."""
+    if client.revoked_at is not None:
+        raise ApiClientError(_l("Ce client API est révoqué : créez-en un nouveau."))
+    token = client.new_token()
+    db.session.flush()
+    return token
+
+
+def authenticate(token: str, now: datetime) -> ApiClient | None:
+    """The active client holding this token, or None whatever the reason (unknown, revoked):
+    the caller answers the same 401 either way, so nothing tells a guesser which it was."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    client = db.session.scalar(select(ApiClient).where(ApiClient.token_hash == hash_token(token)))
+    if client is None or client.revoked_at is not None:
+        return None
+    _touch(client, now)
+    return client
+
+
+def _touch(client: ApiClient, now: datetime) -> None:
+    """Record the use, at most once a minute, with a conditional UPDATE: concurrent calls of
+    one client do not queue on its row more than once a minute either."""
+    stale = now - LAST_USED_RESOLUTION
+    db.session.execute(
+        update(ApiClient)
+        .where(
+            ApiClient.id == client.id,
+            or_(ApiClient.last_used_at.is_(None), ApiClient.last_used_at < stale),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
