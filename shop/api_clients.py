@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from shop.errors import DomainError
 from shop.extensions import db
@@ -49,8 +50,11 @@ def create_client(
     """A new client of one shop; returns it with its token in clear (shown once)."""
     client = ApiClient(name=_check_name(name), shop=shop, created_by=created_by, created_at=now)
     token = client.new_token()
-    db.session.add(client)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two admins giving one name at the same instant
+            db.session.add(client)
+    except IntegrityError as error:
+        raise ApiClientError(_l("Un client API porte déjà ce nom."), field="name") from error
     return client, token
 
 

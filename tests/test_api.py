@@ -633,3 +633,13 @@ def test_cli_creates_a_client_and_prints_its_token(app, client):
     duplicate = runner.invoke(args=["create-api-client", "Entrepôt CLI", "--shop", "objets"])
     assert duplicate.exit_code != 0 and "déjà" in duplicate.output
     assert runner.invoke(args=["create-api-client", "X", "--shop", "tout"]).exit_code != 0
+
+
+def test_two_admins_naming_two_clients_alike_at_once_get_a_message(app, demo):
+    def creator():
+        return api_clients.create_client("Entrepôt Lyon", ShopKind.PRINTED, None, utcnow())[0].name
+
+    results = race(app, [creator, creator])
+    assert sorted(type(r).__name__ for r in results) == ["ApiClientError", "str"], results
+    refused = next(r for r in results if isinstance(r, api_clients.ApiClientError))
+    assert "porte déjà ce nom" in str(refused)
