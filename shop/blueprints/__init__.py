@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
         catalog,
         main,
         orders,
+        statistics,
     )
 
     app.register_blueprint(main.bp)
@@ -27,3 +28,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_quotas.bp)
     app.register_blueprint(admin_roster.bp)
     app.register_blueprint(admin_catalog.bp)
+    app.register_blueprint(statistics.bp)
