@@ -192,7 +192,7 @@ def _page(form: StatisticsForm, admin: bool):
         field.raw_data, field.data = [], day  # show the period used, defaults included
     rows = monthly_quantities(period, shop_timezone())
     months = chart_months(period, rows)
-    columns = [format_date(month, "MMM yyyy") for month in months]
+    columns = [format_date(month, "MMM yy") for month in months]  # fits 12 bars
     chart = stacked_bars(columns, chart_series(rows, months, _("Autres produits")))
     return render_template(
         "statistics/show.html",
