@@ -6,7 +6,7 @@ FLASK := SHOP_ENV=development $(BIN)/flask --app shop
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-test run test test-sqlite test-postgres lint translations \
-        extract-messages bench clean
+        extract-messages bench bench-export clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ bench: install-test ## Benchmarks (figures, not pass/fail)
 	$(BIN)/python -m bench.saves
 	$(BIN)/python -m bench.quota
 	$(BIN)/python -m bench.expiry --sizes 10000
+
+bench-export: install-test ## The CSV export on 1,000,000 order lines (PostgreSQL shop_bench, ~5 min)
+	$(BIN)/python -m bench.export
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) instance .pytest_cache

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from shop.config import load_config
-from shop.extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
+from shop.extensions import READ_ONLY, babel, bootstrap, csrf, db, login_manager, mail, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -83,7 +83,10 @@ def _configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # a reader: never takes the write lock
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _select_locale() -> str:

@@ -27,6 +27,11 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Execution option for connections that only read: on SQLite they start a plain (deferred)
+# transaction instead of BEGIN IMMEDIATE, so a long read (a CSV download) never holds the
+# write lock; under WAL, readers and writers do not block each other.
+READ_ONLY = "shop_read_only"
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_alembic_item)
 login_manager = LoginManager()
 csrf = CSRFProtect()

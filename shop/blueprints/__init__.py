@@ -18,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
         fulfilment,
         main,
         orders,
+        statistics,
     )
 
     app.register_blueprint(main.bp)
@@ -33,3 +34,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(fulfilment.bp)
     app.register_blueprint(admin_api.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(statistics.bp)

@@ -1,0 +1,246 @@
+"""Statistiques commandes: the filter form, the monthly table and chart, the CSV download.
+
+Orderers see their own validated orders under "Mon compte"; head office sees everyone's
+under "/admin" and may narrow to one entity or one account. The filters travel in the query
+string (GET: bookmarkable, no CSRF needed since nothing changes) and are checked here, so a
+hand-edited URL gets a French message and a 400, never a 500.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, SelectField, ValidationError
+from wtforms.fields.choices import SelectChoice
+
+from shop.barchart import stacked_bars
+from shop.blueprints.guards import admin_required, orderer_required
+from shop.clock import local_now, local_today, shop_timezone
+from shop.csvexport import stream_csv
+from shop.extensions import db
+from shop.models import Account, Entity, Product
+from shop.models.accounts import ORDERING_TYPES
+from shop.statistics import (
+    EXPORT_HEADER,
+    StatisticsFilter,
+    chart_months,
+    chart_series,
+    default_period,
+    export_rows,
+    monthly_quantities,
+)
+
+bp = Blueprint("statistics", __name__)
+
+# Dates outside these years are typing mistakes (and year 1 cannot be turned into UTC).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
+ALL = ""  # the value of a drop-down's "Tous …" option
+
+
+class PeriodDateField(DateField):
+    """A day typed as the date picker sends it (aaaa-mm-jj) or by hand (jj/mm/aaaa)."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        raw = " ".join(valuelist).strip()
+        if not raw:
+            return
+        try:
+            super().process_formdata([raw])
+        except ValueError as error:
+            raise ValueError(
+                _("Date non valide : saisissez une date au format jj/mm/aaaa.")
+            ) from error
+        if not FIRST_DAY <= self.data <= LAST_DAY:
+            self.data = None
+            raise ValueError(_("Date non valide : choisissez une date entre 1900 et 2100."))
+
+
+class IdSelectField(SelectField):
+    """A drop-down of database ids whose first option ("Tous …", empty value) means None.
+
+    Anything else than one of the listed ids (a deleted product, a hand-edited URL) is a
+    validation error with its own message, never a 500.
+    """
+
+    def __init__(self, label, unknown, **kwargs):
+        super().__init__(label, coerce=self._coerce, **kwargs)
+        self.unknown = unknown
+
+    @staticmethod
+    def _coerce(value):
+        return None if value in (ALL, None) else int(value)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or valuelist[0].strip() == "":
+            return
+        raw = valuelist[0].strip()
+        if not raw.isdigit() or len(raw) > 18:
+            raise ValueError(str(self.unknown))
+        self.data = int(raw)
+
+    def pre_validate(self, form):
+        listed = {choice.value for choice in self.choices if choice.value != ALL}
+        if self.data is not None and self.data not in listed:
+            raise ValidationError(str(self.unknown))
+
+
+class StatisticsForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter: it reads, never changes anything
+
+    produit = IdSelectField(
+        _l("Produit"), unknown=_l("Produit inconnu : choisissez un produit de la liste.")
+    )
+    du = PeriodDateField(_l("Commandes passées entre le"))
+    au = PeriodDateField(_l("et le"))
+
+    def validate_au(self, field):
+        if self.du.data and field.data and self.du.data > field.data:
+            raise ValidationError(
+                _("La date de fin doit être postérieure ou égale à la date de début.")
+            )
+
+    def period(self, today: date) -> tuple[date, date]:
+        """The days chosen; no end: today (or the start, if later); no start: the 12 calendar
+        months up to the end."""
+        date_to = self.au.data or max(today, self.du.data or today)
+        date_from = self.du.data or default_period(date_to)[0]
+        return date_from, date_to
+
+
+class AdminStatisticsForm(StatisticsForm):
+    entite = IdSelectField(_l("Entité"), unknown=_l("Entité inconnue."))
+    compte = IdSelectField(_l("Compte"), unknown=_l("Compte inconnu."))
+
+
+def _product_choices() -> list[SelectChoice]:
+    """Every product, withdrawn ones too: they were ordered in the past."""
+    products = db.session.execute(
+        select(Product.id, Product.reference, Product.name).order_by(Product.name, Product.id)
+    )
+    return [SelectChoice(ALL, _("Tous les produits"))] + [
+        SelectChoice(pid, f"{name} ({reference})") for pid, reference, name in products
+    ]
+
+
+def _own_form() -> StatisticsForm:
+    form = StatisticsForm(formdata=request.args)
+    form.produit.choices = _product_choices()
+    return form
+
+
+def _admin_form() -> AdminStatisticsForm:
+    form = AdminStatisticsForm(formdata=request.args)
+    form.produit.choices = _product_choices()
+    entities = db.session.execute(select(Entity.id, Entity.name).order_by(Entity.name))
+    form.entite.choices = [SelectChoice(ALL, _("Toutes les entités"))] + [
+        SelectChoice(eid, name) for eid, name in entities
+    ]
+    accounts = db.session.execute(
+        select(Account.id, Account.identifier, Account.first_name, Account.last_name)
+        .where(Account.account_type.in_(ORDERING_TYPES))
+        .order_by(Account.identifier)
+    )
+    form.compte.choices = [SelectChoice(ALL, _("Tous les comptes"))] + [
+        SelectChoice(aid, f"{identifier} · {first} {last}")
+        for aid, identifier, first, last in accounts
+    ]
+    return form
+
+
+def _filter(form: StatisticsForm) -> StatisticsFilter:
+    date_from, date_to = form.period(local_today())
+    if isinstance(form, AdminStatisticsForm):
+        return StatisticsFilter.all_orders(
+            date_from,
+            date_to,
+            product_id=form.produit.data,
+            entity_id=form.entite.data,
+            account_id=form.compte.data,
+        )
+    return StatisticsFilter.own_orders(current_user.id, date_from, date_to, form.produit.data)
+
+
+def _query_args(period: StatisticsFilter, admin: bool) -> dict[str, str]:
+    """The query string that repeats ``period`` (for the CSV link)."""
+    args = {"du": period.date_from.isoformat(), "au": period.date_to.isoformat()}
+    named = {"produit": period.product_id}
+    if admin:
+        named |= {"entite": period.entity_id, "compte": period.account_id}
+    args |= {name: str(value) for name, value in named.items() if value is not None}
+    return args
+
+
+def _page(form: StatisticsForm, admin: bool):
+    endpoint = "statistics.admin" if admin else "statistics.own"
+    if not form.validate():
+        return render_template("statistics/show.html", form=form, admin=admin, period=None), 400
+    period = _filter(form)
+    for field, day in ((form.du, period.date_from), (form.au, period.date_to)):
+        field.raw_data, field.data = [], day  # show the period used, defaults included
+    rows = monthly_quantities(period, shop_timezone())
+    months = chart_months(period, rows)
+    columns = [format_date(month, "MMM yy") for month in months]  # fits 12 bars
+    chart = stacked_bars(columns, chart_series(rows, months, _("Autres produits")))
+    return render_template(
+        "statistics/show.html",
+        form=form,
+        admin=admin,
+        period=period,
+        rows=rows,
+        total=sum(row.quantity for row in rows),
+        chart=chart,
+        month_labels={row.month: format_date(row.month, "MMMM yyyy") for row in rows},
+        export_url=url_for(endpoint + "_csv", **_query_args(period, admin)),
+    )
+
+
+def _download(form: StatisticsForm, admin: bool):
+    if not form.validate():
+        return render_template("statistics/show.html", form=form, admin=admin, period=None), 400
+    period = _filter(form)
+    # The rows stream from a connection of their own: end the session's transaction now, so
+    # that (on SQLite) the request holds no write lock while the file downloads.
+    db.session.commit()
+    body = stream_csv(EXPORT_HEADER, export_rows(period, shop_timezone()))
+    response = Response(stream_with_context(body), mimetype="text/csv")
+    filename = local_now().strftime("stat%d%m%Y-%H%M%S.csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/mon-compte/statistiques")
+@orderer_required
+def own():
+    return _page(_own_form(), admin=False)
+
+
+@bp.get("/mon-compte/statistiques.csv")
+@orderer_required
+def own_csv():
+    return _download(_own_form(), admin=False)
+
+
+@bp.get("/admin/statistiques")
+@admin_required
+def admin():
+    return _page(_admin_form(), admin=True)
+
+
+@bp.get("/admin/statistiques.csv")
+@admin_required
+def admin_csv():
+    return _download(_admin_form(), admin=True)
