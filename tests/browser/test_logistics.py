@@ -3,7 +3,10 @@ number, the orderer sees it "Expédiée" with the tracking link, and exports sta
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -70,6 +73,25 @@ def test_ship_an_order_and_follow_it(
         "href", "https://www.laposte.fr/outils/suivre-vos-envois?code=6A12345678901"
     )
     screenshot(mine, "orderer-shipped")
+
+    # Then exports the statistics of their orders: the CSV opens as the guide describes.
+    mine.get_by_role("link", name="Statistiques commandes").click()
+    expect(mine.get_by_role("heading", name="Statistiques commandes")).to_be_visible()
+    expect(mine.locator("svg[role='img']")).to_be_visible()
+    screenshot(mine, "orderer-statistics")
+    with mine.expect_download() as download:
+        mine.get_by_role("link", name="Exporter au format CSV").click()
+    assert re.fullmatch(r"stat\d{8}-\d{6}\.csv", download.value.suggested_filename)
+    raw = Path(download.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
+    assert rows[0] == [
+        "Id de compte", "Date", "Entité", "Nom", "Prénom", "Produit", "Référence", "Quantité",
+        "Prix HT", "Frais",
+    ]  # fmt: skip
+    [line] = rows[1:]
+    assert line[0] == "mgen-sd01" and line[2] == "MGEN SECTION DE L'AIN"
+    assert line[5:8] == ["Dépliant « Été »", "DEPL-ETE", "30"]
     orderer.close()
 
     with app.app_context():
