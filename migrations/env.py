@@ -106,12 +106,15 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
-            if sqlite:
-                broken = connection.exec_driver_sql('PRAGMA foreign_key_check').all()
-                if broken:
-                    raise RuntimeError(f'foreign keys broken by the migration: {broken[:5]}')
         if sqlite:
-            connection.connection.driver_connection.execute('PRAGMA foreign_keys=ON')
+            broken = connection.exec_driver_sql('PRAGMA foreign_key_check').all()
+            connection.commit()  # the pragma below is ignored inside a transaction
+            raw = connection.connection.driver_connection
+            raw.execute('PRAGMA foreign_keys=ON')
+            if raw.execute('PRAGMA foreign_keys').fetchone()[0] != 1:
+                raise RuntimeError('foreign keys could not be switched back on')
+            if broken:
+                raise RuntimeError(f'foreign keys broken by the migration: {broken[:5]}')
 
 
 if context.is_offline_mode():

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 
-from flask import Flask, g, has_request_context, render_template, request, session
+from flask import Flask, abort, g, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -42,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_notifications(app)
     init_templating(app)
     _register_error_pages(app)
+    _refuse_malformed_input(app)
     logging.basicConfig(level=logging.INFO)
     if app.config["SHOP_SCHEDULER_IN_PROCESS"]:
         from shop.jobs import start_in_process
@@ -138,6 +140,26 @@ def _init_login(app: Flask) -> None:
         if not account.within_mandate(local_today()):  # access ends with the mandate
             return None
         return account
+
+
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
+
+
+def _refuse_malformed_input(app: Flask) -> None:
+    """Input no page may take, refused before any view sees it: a NUL character (which
+    PostgreSQL refuses in text) anywhere in the query or the form, and a page number that
+    is not a small positive integer (pagination would overflow the database's integers)."""
+
+    @app.before_request
+    def _check_input():
+        if request.blueprint == "api":  # the API answers these itself, naming the field
+            return
+        values = [*request.args.values(), *request.form.values(), *request.args.keys()]
+        if any("\x00" in value for value in values):
+            abort(400)
+        page = request.args.get("page")
+        if page is not None and not PAGE_NUMBER.fullmatch(page):
+            abort(404)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -7,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import Migrate
+from sqlalchemy import text
 
 from shop import create_app
 from shop.config import ConfigError
@@ -61,3 +62,14 @@ def test_upgrade_from_empty_matches_the_models(app):
             connection, opts={"compare_type": True, "render_item": render_alembic_item}
         )
         assert compare_metadata(context, db.metadata) == []
+
+
+def test_foreign_keys_are_on_after_the_migrations(app):
+    """Migrations switch SQLite's foreign keys off while tables are rebuilt: the connection
+    they used goes back to the pool, and must come back with them on."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1

@@ -15,6 +15,7 @@ from shop.models import (
     InvoiceStatus,
     Order,
     OrderEvent,
+    OrderLine,
     OrderStatus,
     Product,
     StockMovement,
@@ -409,3 +410,67 @@ def test_the_logistics_pages_read_a_constant_number_of_statements(
         statements(logistician, "/logistique/"),
         statements(admin, "/logistique/commandes"),
     ) == few
+
+
+def test_a_cancelled_order_is_never_invoiced(app, login_as, create_product):
+    order_id = validated_order(app, sd01(app), [(create_product(), 1)])
+    admin = login_as("siege-admin")
+    admin.post(f"/logistique/commande/{order_id}/annuler", {"reason": "Erreur de saisie"})
+    page = admin.get(f"/logistique/commande/{order_id}").get_data(as_text=True)
+    assert "marquer « En attente de paiement »" not in page
+    refused = admin.post(
+        f"/logistique/commande/{order_id}/facturation/invoice", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "est « Annulée » : impossible de la marquer « En attente de paiement »" in refused
+    assert load(app, order_id).invoice_status is InvoiceStatus.AWAITING_INVOICE
+
+
+def test_malformed_input_is_refused_without_an_error_page(app, login_as, create_product):
+    order_id = validated_order(app, sd01(app), [(create_product(), 1)])
+    logistician = login_as("logistique")
+    assert logistician.get("/logistique/bon-de-preparation.pdf?order_id=%C2%B2").status_code == 400
+    assert logistician.post("/logistique/mutualiser", {"order_id": "²"}).status_code == 400
+    assert logistician.get("/logistique/commandes?page=99999999999999999999").status_code == 404
+    assert logistician.get("/logistique/commandes?page=0").status_code == 404
+    assert logistician.get("/logistique/commandes?q=%00").status_code == 400
+    response = logistician.post(f"/logistique/commande/{order_id}/annuler", {"reason": "a\x00b"})
+    assert response.status_code == 400
+    assert load(app, order_id).status is OrderStatus.VALIDATED
+
+
+def test_the_picking_list_of_the_ticked_orders_is_posted(app, login_as, create_product):
+    product = create_product(stock=100)
+    first = validated_order(app, sd01(app), [(product, 1)])
+    validated_order(app, sd01(app), [(product, 2)], name="Ailleurs", address="1 rue B")
+    logistician = login_as("logistique")
+    response = logistician.post("/logistique/bon-de-preparation.pdf", {"order_id": str(first)})
+    assert response.mimetype == "application/pdf"
+    assert len(PdfReader(BytesIO(response.data)).pages) == 1
+    nothing = logistician.post("/logistique/bon-de-preparation.pdf", {}, follow_redirects=True)
+    assert "Sélectionnez au moins une commande." in nothing.get_data(as_text=True)
+
+
+def test_shipping_never_takes_units_that_other_orders_hold(app, login_as, create_product):
+    product = create_product(stock=10)
+    order_id = validated_order(app, sd01(app), [(product, 5)])
+    with app.app_context():  # an order that somehow lost its reservation (older data)
+        db.session.query(OrderLine).filter_by(order_id=order_id).update({"reserved_quantity": 0})
+        db.session.query(Product).filter_by(id=product).update({"reserved_quantity": 0})
+        db.session.commit()
+    [other] = make_orderers(app, 1)
+    fill(app, other, [(product, 10)])
+    with app.app_context():
+        orders.save_basket(db.session.get(Account, other), utcnow(), shop_timezone(), 1)
+        db.session.commit()
+    page = (
+        login_as("logistique")
+        .post(
+            f"/logistique/commande/{order_id}/expedier",
+            {"carrier": "DPD", "tracking_number": "250012345678"},
+            follow_redirects=True,
+        )
+        .get_data(as_text=True)
+    )
+    assert "Stock insuffisant" in page
+    assert stock(app, product) == (10, 10)
+    assert load(app, order_id).delivery_status is DeliveryStatus.PREPARING

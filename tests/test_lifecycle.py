@@ -4,6 +4,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 
 from shop.clock import shop_timezone, utcnow
@@ -297,3 +298,30 @@ def test_admin_sees_pending_orders_and_retries_failed_mail(app, login_as, create
         message = db.session.get(OutboxMessage, failed_id)
         assert message.status is OutboxStatus.SENT  # the folder transport accepted it
     assert admin.post("/admin/emails/999999/renvoyer").status_code == 404
+
+
+def test_a_validation_whose_reservation_was_reclaimed_is_refused(app, demo, create_product):
+    """A saver whose clock had passed the deadline reclaimed the order's units; a validation
+    whose own clock read a second earlier must not make the order final without them."""
+    product = create_product(stock=10)
+    owner, other = make_orderers(app, 2)
+    with at(0):
+        order_id = save_order(app, owner, product, 5)
+    with at(7, 1):
+        save_order(app, other, product, 10)  # reclaims the 5 units, takes all 10
+    with at(6, 24 * 60 - 1), app.app_context():
+        with pytest.raises(orders.OrderExpired, match="délai de validation"):
+            orders.validate_order(
+                db.session.get(Account, owner),
+                order_id,
+                reference="",
+                delivery=None,
+                now=utcnow(),
+                tz=shop_timezone(),
+                objects_per_year=2,
+                contact_email="x@example.org",
+            )
+        db.session.rollback()
+    assert state(app, order_id)[0] is OrderStatus.SAVED  # the sweeper will expire it
+    with app.app_context():
+        assert db.session.get(Product, product).reserved_quantity == 10

@@ -65,8 +65,8 @@ def expected_from(name, status, delivery, invoice) -> bool:
         "pool": status is V and delivery is PREP,
         "ship": status is V and delivery in (PREP, POOL),
         "deliver": status is V and delivery is SHIP,
-        "invoice": invoice is TO_INVOICE,
-        "pay": invoice is TO_PAY,
+        "invoice": status is V and invoice is TO_INVOICE,
+        "pay": status is V and invoice is TO_PAY,
     }[name]
 
 

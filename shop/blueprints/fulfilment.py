@@ -7,6 +7,8 @@ state, and every action goes through it again on the server.
 
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     abort,
@@ -80,9 +82,12 @@ def _shop_filter() -> ShopKind | None:
     return next((kind for kind in ShopKind if kind.value == raw), None)
 
 
+ORDER_ID = re.compile(r"[0-9]{1,9}")
+
+
 def _selected_ids(source) -> list[int]:
     raw = source.getlist("order_id")[: MAX_SELECTED + 1]
-    if len(raw) > MAX_SELECTED or not all(v.isdigit() and len(v) < 10 for v in raw):
+    if len(raw) > MAX_SELECTED or not all(ORDER_ID.fullmatch(v) for v in raw):
         abort(400)
     return sorted({int(v) for v in raw})
 
@@ -146,11 +151,16 @@ def pool_selected():
     return redirect(url_for("fulfilment.prepare"))
 
 
-@bp.get("/bon-de-preparation.pdf")
+@bp.route("/bon-de-preparation.pdf", methods=["GET", "POST"])
 @staff_required
 def picking_list():
-    """The picking list / delivery note: the selected orders, or all those to prepare."""
-    ids = _selected_ids(request.args)
+    """The picking list / delivery note: the orders ticked on the page (posted with the
+    selection form, its CSRF token kept out of the URL) or named in the query, or all
+    those to prepare."""
+    ids = _selected_ids(request.form if request.method == "POST" else request.args)
+    if request.method == "POST" and not ids:
+        flash(_("Sélectionnez au moins une commande."), "warning")
+        return redirect(url_for("fulfilment.prepare"))
     orders = fulfilment.orders_to_prepare(_shop_filter())
     if ids:
         orders = [order for order in orders if order.id in set(ids)]

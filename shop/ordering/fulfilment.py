@@ -169,7 +169,9 @@ def _consume_reservation(order: Order, actor: Actor, now: datetime) -> None:
     for line in lines:
         product = products[line.product_id]
         product.reserved_quantity -= line.reserved_quantity
-        if product.stock_on_hand < line.quantity:
+        # What leaves must not touch what other orders still hold (should this order's
+        # reservation be short, the rest comes out of the free stock, if there is any).
+        if product.stock_on_hand - line.quantity < product.reserved_quantity:
             raise FulfilmentError(
                 _l(
                     "Stock insuffisant pour « %(name)s » : %(stock)s en stock, %(quantity)s à "

@@ -173,13 +173,15 @@ def _require_open(order: Order, now: datetime) -> None:
     if order.status is OrderStatus.CANCELLED and not order.expired:
         raise OrderError(_l("La commande %(number)s est annulée.", number=order.number))
     if order.expired or order.deadline <= now:
-        raise OrderExpired(
-            _l(
-                "Le délai de validation de la commande %(number)s est dépassé : elle a été "
-                "annulée et son stock remis en vente.",
-                number=order.number,
-            )
-        )
+        raise OrderExpired(_expired_message(order))
+
+
+def _expired_message(order: Order):
+    return _l(
+        "Le délai de validation de la commande %(number)s est dépassé : elle a été "
+        "annulée et son stock remis en vente.",
+        number=order.number,
+    )
 
 
 def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday: int) -> Order:
@@ -390,11 +392,23 @@ def validate_order(
 ) -> Order:
     """ "Valider votre commande": final, no later change.
 
-    The order row is locked and re-checked inside the lock, so a validation racing the
-    expiry sweeper (or a second click) sees the other's result: exactly one wins.
+    Locks in the order every writer uses (basket, order, products): the order row is
+    re-checked inside its lock, so a validation racing the expiry sweeper (or a second
+    click) sees the other's result, exactly one wins; and with its products locked, the
+    order's reservation is checked whole, in case a saver whose clock had passed the
+    deadline reclaimed it a moment earlier.
     """
+    basket = lock_basket(account)
     order = _lock_own_order(account, order_id)
     _require_open(order, now)
+    lock_products(line.product_id for line in order.lines)
+    held = db.session.scalars(
+        select(OrderLine.reserved_quantity < OrderLine.quantity).where(
+            OrderLine.order_id == order.id
+        )
+    ).all()
+    if any(held):  # reclaimed by a concurrent save: the deadline has in fact passed
+        raise OrderExpired(_expired_message(order))
     if order.shop is ShopKind.OBJECTS:
         _check_yearly_object_orders(order, now, tz, objects_per_year, contact_email)
     if delivery is not None and _delivery_changed(order, delivery):
@@ -411,13 +425,14 @@ def validate_order(
         order.delivery_postcode = delivery.postcode
         order.delivery_city = delivery.city
         order.delivery_phone = delivery.phone
+    # Last of the checks: the counter row stays locked until the commit, and every
+    # validation in the shop queues on it.
     order.validated_number = next_validated_number()
     order.delivery_status = DeliveryStatus.PREPARING
     order.invoice_status = InvoiceStatus.AWAITING_INVOICE
     order.validated_at = now
     order.customer_reference = reference.strip()
     workflow.apply(order, "validate", workflow.Actor.of(account), now)
-    basket = lock_basket(account)
     if basket.order_id == order.id:  # a modification left pending: the order is now final
         basket.lines.clear()
         basket.order_id = None

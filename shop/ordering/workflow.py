@@ -179,7 +179,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t(
             "invoice",
             Track.INVOICE,
-            {Track.INVOICE: [InvoiceStatus.AWAITING_INVOICE]},
+            {**_VALIDATED, Track.INVOICE: [InvoiceStatus.AWAITING_INVOICE]},
             InvoiceStatus.AWAITING_PAYMENT,
             {ADMIN},
             _l("marquer « En attente de paiement »"),
@@ -187,7 +187,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t(
             "pay",
             Track.INVOICE,
-            {Track.INVOICE: [InvoiceStatus.AWAITING_PAYMENT]},
+            {**_VALIDATED, Track.INVOICE: [InvoiceStatus.AWAITING_PAYMENT]},
             InvoiceStatus.PAID,
             {ADMIN},
             _l("marquer « Payée »"),
