@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from shop.clock import utcnow
 from shop.extensions import db
-from shop.models import Account, Entity, Order, OrderStatus, Product, ShopKind
+from shop.models import Account, BasketLine, Entity, Order, OrderStatus, Product, ShopKind
 from shop.ordering.orders import validation_deadline
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -456,3 +456,17 @@ def test_a_validation_that_rolls_back_sends_nothing(
     assert "Rien n'a été enregistré" in response.get_data(as_text=True)
     assert only_order(app).status is OrderStatus.SAVED
     assert outbox("order-validated") == []
+
+
+def test_modify_pressed_twice_puts_the_lines_back_once(app, login_as, create_product):
+    product = create_product(stock=50)
+    browser = login_as("mgen-sd01")
+    add(browser, product, 4)
+    save(browser)
+    order = only_order(app)
+    for _ in range(2):  # the second press finds the basket already holding the order
+        response = browser.post(f"/commande/{order.id}/modifier")
+        assert response.status_code == 302
+    with app.app_context():
+        lines = db.session.query(BasketLine).all()
+        assert [(line.product_id, line.quantity) for line in lines] == [(product, 4)]

@@ -171,3 +171,27 @@ def test_filling_baskets_while_others_save_never_deadlocks(app, demo, create_pro
             for account_id in fillers:
                 baskets.empty_basket(db.session.get(Account, account_id))
             db.session.commit()
+
+
+def test_modifying_again_while_saving_the_modification_never_deadlocks(app, demo, create_product):
+    product = create_product(stock=100)
+    [account_id] = make_orderers(app, 1)
+    fill(app, account_id, [(product, 5)])
+    with app.app_context():
+        account = db.session.get(Account, account_id)
+        order_id = orders.save_basket(account, utcnow(), shop_timezone(), 1).id
+        orders.start_modification(account, order_id, utcnow())  # the basket holds it now
+        db.session.commit()
+
+    def modify():
+        account = db.session.get(Account, account_id)
+        return orders.start_modification(account, order_id, utcnow()).number
+
+    for _ in range(5):  # two tabs of one account: "Modifier" again, and "Enregistrer"
+        with app.app_context():  # each round starts with the modification in the basket
+            orders.start_modification(db.session.get(Account, account_id), order_id, utcnow())
+            db.session.commit()
+        results = race(app, [modify, saver(account_id)])
+        assert not any(isinstance(r, Exception) for r in results), results
+    with app.app_context():
+        assert db.session.get(Product, product).reserved_quantity == 5

@@ -349,11 +349,12 @@ def update_recipient(
 def start_modification(account: Account, order_id: int, now: datetime) -> Order:
     """ "Modifier votre commande": put the order's lines back in the basket.
 
-    The order keeps its reservation and its deadline until the basket is saved again.
+    The order keeps its reservation and its deadline until the basket is saved again. The
+    basket is locked before the order, as saving and validating do: no lock cycle.
     """
+    basket = lock_basket(account)
     order = _lock_own_order(account, order_id)
     _require_open(order, now)
-    basket = lock_basket(account)
     if basket.lines and basket.order_id != order.id:
         raise OrderError(
             _l(
@@ -361,6 +362,8 @@ def start_modification(account: Account, order_id: int, now: datetime) -> Order:
                 "panier avant de modifier cette commande."
             )
         )
+    basket.lines.clear()
+    db.session.flush()  # the old lines go before the new ones come: one line per product
     basket.lines = [
         BasketLine(product=line.product, quantity=line.quantity) for line in order.lines
     ]
