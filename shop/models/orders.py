@@ -158,9 +158,11 @@ class Order(db.Model):
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
+    # Read through shop.ordering.fulfilment.history; deleted by the database with the order.
     events: Mapped[list[OrderEvent]] = relationship(
         back_populates="order",
         cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="OrderEvent.id",
         lazy="raise_on_sql",
     )
