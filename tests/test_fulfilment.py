@@ -22,7 +22,7 @@ from shop.models import (
 )
 from shop.ordering import fulfilment, orders
 from shop.ordering.workflow import Actor
-from tests.test_orders_concurrency import fill, make_orderers, race
+from tests.test_orders_concurrency import fill, make_orderers, race, validate
 
 
 def validated_order(app, account_id: int, items: list[tuple[int, int]], **delivery) -> int:
@@ -39,16 +39,7 @@ def validated_order(app, account_id: int, items: list[tuple[int, int]], **delive
                 city=delivery.get("city", order.delivery_city),
                 phone="",
             )
-        orders.validate_order(
-            account,
-            order.id,
-            reference="",
-            delivery=address,
-            now=utcnow(),
-            tz=shop_timezone(),
-            objects_per_year=2,
-            contact_email="siege@example.org",
-        )
+        validate(account, order.id, address)
         db.session.commit()
         return order.id
 
@@ -92,16 +83,7 @@ def test_validated_orders_are_numbered_without_gaps_even_at_once(app, demo, crea
 
     def validator(account_id, order_id):
         def work():
-            return orders.validate_order(
-                db.session.get(Account, account_id),
-                order_id,
-                reference="",
-                delivery=None,
-                now=utcnow(),
-                tz=shop_timezone(),
-                objects_per_year=2,
-                contact_email="x@example.org",
-            ).validated_number
+            return validate(db.session.get(Account, account_id), order_id).validated_number
 
         return work
 

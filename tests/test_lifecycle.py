@@ -14,7 +14,7 @@ from shop.models import Account, Order, OrderLine, OrderStatus, OutboxMessage, P
 from shop.ordering import orders
 from shop.ordering.lifecycle import expire_due_orders, send_due_reminders
 from shop.ordering.orders import reminder_time
-from tests.test_orders_concurrency import fill, make_orderers, race
+from tests.test_orders_concurrency import fill, make_orderers, race, validate
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Paris
@@ -85,16 +85,7 @@ def test_validated_before_day_four_gets_no_reminder_and_never_expires(app, demo,
     with at(0):
         order_id = save_order(app, account, product, 5)
     with at(2), app.app_context():
-        orders.validate_order(
-            db.session.get(Account, account),
-            order_id,
-            reference="",
-            delivery=None,
-            now=utcnow(),
-            tz=shop_timezone(),
-            objects_per_year=2,
-            contact_email="x@example.org",
-        )
+        validate(db.session.get(Account, account), order_id)
         db.session.commit()
     with at(4):
         assert sweep(app).reminders == 0
@@ -119,16 +110,7 @@ def test_validation_after_the_deadline_loses_to_the_expiry(app, demo, create_pro
         order_id = save_order(app, account, product, 10)
 
     def validator():
-        return orders.validate_order(
-            db.session.get(Account, account),
-            order_id,
-            reference="",
-            delivery=None,
-            now=utcnow(),
-            tz=shop_timezone(),
-            objects_per_year=2,
-            contact_email="x@example.org",
-        ).status
+        return validate(db.session.get(Account, account), order_id).status
 
     def sweeper():
         return expire_due_orders(utcnow())
@@ -152,16 +134,7 @@ def test_a_validation_that_wins_the_race_is_never_expired(app, demo, create_prod
     with at(0):
         order_id = save_order(app, account, product, 10)
     with at(6, 23 * 60 + 59), app.app_context():
-        orders.validate_order(
-            db.session.get(Account, account),
-            order_id,
-            reference="",
-            delivery=None,
-            now=utcnow(),
-            tz=shop_timezone(),
-            objects_per_year=2,
-            contact_email="x@example.org",
-        )
+        validate(db.session.get(Account, account), order_id)
         db.session.commit()
     with at(7, 1):
         assert sweep(app).expired == 0
@@ -311,16 +284,7 @@ def test_a_validation_whose_reservation_was_reclaimed_is_refused(app, demo, crea
         save_order(app, other, product, 10)  # reclaims the 5 units, takes all 10
     with at(6, 24 * 60 - 1), app.app_context():
         with pytest.raises(orders.OrderExpired, match="délai de validation"):
-            orders.validate_order(
-                db.session.get(Account, owner),
-                order_id,
-                reference="",
-                delivery=None,
-                now=utcnow(),
-                tz=shop_timezone(),
-                objects_per_year=2,
-                contact_email="x@example.org",
-            )
+            validate(db.session.get(Account, owner), order_id)
         db.session.rollback()
     assert state(app, order_id)[0] is OrderStatus.SAVED  # the sweeper will expire it
     with app.app_context():

@@ -36,6 +36,20 @@ def fill(app, account_id: int, items: list[tuple[int, int]]) -> None:
         db.session.commit()
 
 
+def validate(account: Account, order_id: int, delivery=None) -> Order:
+    """ "Valider votre commande" now, with the shop's usual settings."""
+    return orders.validate_order(
+        account,
+        order_id,
+        reference="",
+        delivery=delivery,
+        now=utcnow(),
+        tz=shop_timezone(),
+        objects_per_year=2,
+        contact_email="siege@example.org",
+    )
+
+
 def race(app, workers: list) -> list:
     """Run each callable in its own thread and app context, all released at once."""
     barrier = threading.Barrier(len(workers), timeout=60)
@@ -126,16 +140,7 @@ def test_double_validation_at_once_validates_once(app, demo, create_product):
 
     def validator():
         account = db.session.get(Account, account_id)
-        return orders.validate_order(
-            account,
-            order_id,
-            reference="",
-            delivery=None,
-            now=utcnow(),
-            tz=shop_timezone(),
-            objects_per_year=2,
-            contact_email="x@example.org",
-        ).status
+        return validate(account, order_id).status
 
     results = race(app, [validator, validator])
     successes = [r for r in results if r is OrderStatus.VALIDATED]

@@ -6,10 +6,20 @@ import time_machine
 
 from shop.clock import local_today, shop_timezone, utcnow
 from shop.extensions import db
-from shop.models import Account, BasketLine, Entity, EntityQuota, Order, OrderStatus, Product
+from shop.models import (
+    Account,
+    AccountType,
+    BasketLine,
+    Entity,
+    EntityQuota,
+    Order,
+    OrderStatus,
+    Product,
+)
 from shop.ordering import basket as baskets
 from shop.ordering import orders
 from tests.test_orders import add, only_order, save
+from tests.test_orders_concurrency import race, validate
 
 ALL_AVAILABLE = "la limite mensuelle n&#39;a pas été atteinte"
 SOME_LOWERED = "Les quantités ont été remises à jour dans la limite du maximum possible"
@@ -38,9 +48,7 @@ def consume(app, code, product_id, quantity, validated=False):
         entity = db.session.query(Entity).filter_by(code=code).one()
         account = Account(
             identifier=f"other-{code}-{product_id}-{quantity}",
-            account_type=__import__(
-                "shop.models", fromlist=["AccountType"]
-            ).AccountType.SECTION_DIRECTOR,
+            account_type=AccountType.SECTION_DIRECTOR,
             first_name="Autre",
             last_name="Directeur",
             email="autre@example.org",
@@ -51,16 +59,7 @@ def consume(app, code, product_id, quantity, validated=False):
         baskets.add_to_basket(account, product_id, quantity, local_today())
         order = orders.save_basket(account, utcnow(), shop_timezone(), 1)
         if validated:
-            orders.validate_order(
-                account,
-                order.id,
-                reference="",
-                delivery=None,
-                now=utcnow(),
-                tz=shop_timezone(),
-                objects_per_year=2,
-                contact_email="siege@example.org",
-            )
+            validate(account, order.id)
         db.session.commit()
         return order.id
 
@@ -209,8 +208,6 @@ def test_a_forged_quantity_above_the_lowered_one_is_refused(app, login_as, creat
 
 
 def test_two_directors_at_once_cannot_pass_the_quota_together(app, demo, create_product):
-    from tests.test_orders_concurrency import race
-
     leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
     allier = entity_id(app, "S003")
     with app.app_context():
@@ -219,9 +216,7 @@ def test_two_directors_at_once_cannot_pass_the_quota_together(app, demo, create_
         for n in range(2):
             account = Account(
                 identifier=f"director-{n}",
-                account_type=__import__(
-                    "shop.models", fromlist=["AccountType"]
-                ).AccountType.SECTION_DIRECTOR,
+                account_type=AccountType.SECTION_DIRECTOR,
                 first_name="D",
                 last_name=str(n),
                 email=f"d{n}@example.org",
