@@ -16,6 +16,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import joinedload
 
 from shop import audit
 from shop.errors import DomainError
@@ -247,7 +248,11 @@ def adjust_stock(
 
 def movements(product_id: int | None = None) -> Select:
     """Stock movements, newest first; of one product if given."""
-    query = select(StockMovement).order_by(StockMovement.at.desc(), StockMovement.id.desc())
+    query = (
+        select(StockMovement)
+        .options(joinedload(StockMovement.actor))  # shown on every row
+        .order_by(StockMovement.at.desc(), StockMovement.id.desc())
+    )
     if product_id is not None:
         query = query.where(StockMovement.product_id == product_id)
     return query

@@ -25,8 +25,3 @@ def local_now() -> datetime:
 
 def local_today() -> date:
     return local_now().date()
-
-
-def as_utc(value: datetime) -> datetime:
-    """Stored timestamps come back naive from SQLite: they are UTC by convention."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload
 
 from shop import audit
 from shop.blueprints.guards import admin_required
-from shop.clock import shop_timezone, utcnow
+from shop.clock import local_today, shop_timezone, utcnow
 from shop.extensions import db
 from shop.models import Allocation, Category, Entity, EntityQuota, Product, ShopKind
-from shop.ordering.quotas import used_this_month
+from shop.ordering.quotas import monthly_limits, used_this_month
 
 bp = Blueprint("admin_quotas", __name__, url_prefix="/admin")
 
@@ -127,19 +128,13 @@ def entity_consumption(entity_id: int):
     """What an entity received this month, product by product, against its quotas."""
     entity = db.session.get(Entity, entity_id) or abort(404)
     products = _printed_products()
-    overrides = dict(
-        db.session.execute(
-            select(EntityQuota.product_id, EntityQuota.monthly_quota).where(
-                EntityQuota.entity_id == entity.id
-            )
-        ).all()
-    )
+    limits = monthly_limits(entity.id, products)
     now = utcnow()
     used = used_this_month(entity.id, [p.id for p in products], now, now, shop_timezone())
     rows = [
-        (p, overrides.get(p.id, p.monthly_quota), used.get(p.id, 0))
+        (p, limits[p.id], used.get(p.id, 0))
         for p in products
-        if used.get(p.id) or overrides.get(p.id, p.monthly_quota) is not None
+        if used.get(p.id) or limits[p.id] is not None
     ]
     return render_template("admin/entity_consumption.html", entity=entity, rows=rows, now=now)
 
@@ -147,11 +142,12 @@ def entity_consumption(entity_id: int):
 @bp.get("/dotations")
 @admin_required
 def allocations():
-    year = request.args.get("annee", type=int) or utcnow().astimezone(shop_timezone()).year
+    year = request.args.get("annee", type=int) or local_today().year
     rows = db.session.scalars(
         select(Allocation)
         .where(Allocation.year == year)
         .join(Allocation.entity)
+        .options(contains_eager(Allocation.entity), joinedload(Allocation.product))
         .order_by(Entity.name, Allocation.id)
     ).all()
     return render_template(

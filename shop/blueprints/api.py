@@ -27,7 +27,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from shop import api_clients, api_spec
-from shop.clock import as_utc, utcnow
+from shop.clock import utcnow
 from shop.errors import DomainError
 from shop.extensions import csrf, db
 from shop.models import ApiClient, DeliveryStatus, Order, OrderStatus
@@ -241,7 +241,8 @@ def _json_errors_only(response: Response) -> Response:
 
 
 def _instant(value) -> str | None:
-    return None if value is None else as_utc(value).isoformat().replace("+00:00", "Z")
+    # UTCDateTime columns come back aware, in UTC, from both databases.
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
 def order_json(order: Order) -> dict[str, Any]:

@@ -161,9 +161,7 @@ def picking_list():
     if request.method == "POST" and not ids:
         flash(_("Sélectionnez au moins une commande."), "warning")
         return redirect(url_for("fulfilment.prepare"))
-    orders = fulfilment.orders_to_prepare(_shop_filter())
-    if ids:
-        orders = [order for order in orders if order.id in set(ids)]
+    orders = fulfilment.orders_to_prepare(_shop_filter(), ids or None)
     if not orders:
         flash(_("Aucune commande à préparer."), "info")
         return redirect(url_for("fulfilment.prepare"))

@@ -36,7 +36,7 @@ def order_pdf(order: Order, totals: Totals) -> bytes:
         rightMargin=15 * mm,
         topMargin=15 * mm,
         bottomMargin=15 * mm,
-        title=f"{title} {order.validated_number or order.number}",
+        title=f"{title} {order.display_number}",
         author=_("Boutique des imprimés et objets"),
     )
     styles = getSampleStyleSheet()
@@ -47,7 +47,7 @@ def order_pdf(order: Order, totals: Totals) -> bytes:
 
     story = [
         para(_("Boutique des imprimés et objets"), styles["Normal"]),
-        para(f"{title} — {order.validated_number or order.number}", styles["Title"]),
+        para(f"{title} — {order.display_number}", styles["Title"]),
         para(
             _(
                 "Commande %(number)s enregistrée le %(date)s",

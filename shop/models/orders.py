@@ -191,6 +191,11 @@ class Order(db.Model):
         return self.status is OrderStatus.SAVED and self.deadline <= now
 
     @property
+    def display_number(self) -> str:
+        """The confirmation number once validated (C0001), the saving number before."""
+        return self.validated_number or self.number
+
+    @property
     def progress_label(self) -> str:
         """One status for "Mes commandes en cours" (Enregistrée, En cours de livraison…)."""
         if self.status is OrderStatus.VALIDATED and self.delivery_status is not None:

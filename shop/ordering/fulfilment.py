@@ -72,16 +72,24 @@ def lock_orders(order_ids: Iterable[int], shop: ShopKind | None = None) -> list[
 
 def find_order_id(number: str, shop: ShopKind | None = None) -> int | None:
     """A validated order by its confirmation number (C0001) or its saving number."""
-    number = number.strip().upper()
-    if not number:
-        return None
-    query = select(Order.id).where(
+    return find_order_ids([number], shop).get(number.strip().upper())
+
+
+def find_order_ids(numbers: Iterable[str], shop: ShopKind | None = None) -> dict[str, int]:
+    """Validated orders by confirmation or saving number, in one query: {NUMBER: id}."""
+    wanted = {n.strip().upper() for n in numbers} - {""}
+    if not wanted:
+        return {}
+    query = select(Order.id, Order.validated_number, Order.number).where(
         Order.validated_number.is_not(None),
-        or_(Order.validated_number == number, Order.number == number),
+        or_(Order.validated_number.in_(wanted), Order.number.in_(wanted)),
     )
     if shop is not None:
         query = query.where(Order.shop == shop)
-    return db.session.scalar(query)
+    found = {}
+    for order_id, validated_number, number in db.session.execute(query):
+        found[validated_number] = found[number] = order_id
+    return found
 
 
 def pool(order_ids: Iterable[int], actor: Actor, now: datetime) -> list[Order]:
@@ -244,8 +252,10 @@ def history(order: Order) -> list[OrderEvent]:
     )
 
 
-def orders_to_prepare(shop: ShopKind | None = None) -> list[Order]:
-    """Validated orders waiting for a dispatch, oldest first."""
+def orders_to_prepare(
+    shop: ShopKind | None = None, order_ids: Iterable[int] | None = None
+) -> list[Order]:
+    """Validated orders waiting for a dispatch, oldest first (only these, if given)."""
     query = (
         select(Order)
         .where(Order.status == OrderStatus.VALIDATED, Order.delivery_status.in_(TO_PREPARE))
@@ -258,6 +268,8 @@ def orders_to_prepare(shop: ShopKind | None = None) -> list[Order]:
     )
     if shop is not None:
         query = query.where(Order.shop == shop)
+    if order_ids is not None:
+        query = query.where(Order.id.in_(list(order_ids)))
     return list(db.session.scalars(query))
 
 
@@ -323,11 +335,12 @@ def import_shipments(data: bytes, actor: Actor, now: datetime) -> ShipmentImport
     rows = _read_shipment_rows(data)
     report = ShipmentImport()
     wanted: dict[int, tuple[ImportLine, Shipment]] = {}
+    ids = find_order_ids(row.get("order", "") for _line, row in rows)
     for line_number, row in rows:
         number = row.get("order", "").strip()
         entry = ImportLine(line_number, number)
         report.lines.append(entry)
-        order_id = find_order_id(number)
+        order_id = ids.get(number.upper())
         if order_id is None:
             entry.message = str(_l("Commande « %(number)s » introuvable.", number=number[:20]))
             continue

@@ -35,6 +35,7 @@ from shop.models import (
     OrderEvent,
     OrderStatus,
 )
+from shop.models.accounts import ORDERING_TYPES
 
 
 class Track(enum.Enum):
@@ -51,14 +52,7 @@ TRACK_FIELDS = {
 
 API = "api"
 SYSTEM = "system"
-ORDERERS = frozenset(
-    t.value
-    for t in (
-        AccountType.SECTION_DIRECTOR,
-        AccountType.REGIONAL_ASSISTANT,
-        AccountType.PREVENTION_REFERENT,
-    )
-)
+ORDERERS = frozenset(t.value for t in ORDERING_TYPES)
 ADMIN = AccountType.HEAD_OFFICE_ADMIN.value
 LOGISTICIAN = AccountType.LOGISTICIAN.value
 
@@ -95,9 +89,6 @@ class Transition:
     roles: frozenset[str]
     # What the transition does, for buttons and messages ("marquer comme expédiée").
     verb: object
-
-    def source_states(self) -> frozenset:
-        return dict(self.requires)[self.track]
 
 
 def _t(name, track, requires, target, roles, verb) -> Transition:
@@ -244,16 +235,12 @@ def check(order: Order, name: str, actor: Actor) -> Transition:
             raise TransitionRefused(
                 _l(
                     "La commande %(number)s est « %(state)s » : impossible de la %(verb)s.",
-                    number=display_number(order),
+                    number=order.display_number,
                     state=state_label(current),
                     verb=transition.verb,
                 )
             )
     return transition
-
-
-def display_number(order: Order) -> str:
-    return order.validated_number or order.number
 
 
 def apply(order: Order, name: str, actor: Actor, now: datetime, note: str = "") -> OrderEvent:
