@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from shop import accounts, audit
+from shop.blueprints.forms import error_beside_field
 from shop.blueprints.guards import admin_required
 from shop.clock import utcnow
 from shop.errors import DomainError
@@ -291,10 +292,7 @@ def entity_edit(entity_id: int | None = None):
 
 
 def _field_error(form: FlaskForm, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors.append(str(error))
-    else:
+    if not error_beside_field(form, error):
         flash(str(error), "danger")
 
 

@@ -34,6 +34,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, SubmitFie
 from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 
 from shop import catalog_admin
+from shop.blueprints.forms import error_beside_field
 from shop.blueprints.guards import admin_required
 from shop.clock import utcnow
 from shop.errors import DomainError
@@ -287,10 +288,7 @@ class StockForm(FlaskForm):
 
 
 def _field_error(form: FlaskForm, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:
+    if not error_beside_field(form, error):
         flash(str(error), "danger")
 
 

@@ -31,6 +31,7 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from shop.blueprints.forms import error_beside_field
 from shop.blueprints.guards import staff_required
 from shop.clock import utcnow
 from shop.documents.picking import picking_list_pdf
@@ -281,8 +282,7 @@ def ship_one(order_id: int):
         abort(404)
     except fulfilment.FulfilmentError as error:
         db.session.rollback()
-        if error.field and hasattr(form, error.field):
-            getattr(form, error.field).errors.append(str(error))
+        if error_beside_field(form, error):
             return _render_detail(_validated_order_or_404(order_id), ship_form=form, status=400)
         return _refused(order_id, error)
     except DomainError as error:

@@ -20,6 +20,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
+from shop.blueprints.forms import error_beside_field
 from shop.blueprints.guards import orderer_required
 from shop.clock import shop_timezone, utcnow
 from shop.documents.pdf import order_pdf
@@ -277,8 +278,7 @@ def validate(order_id: int):
         abort(404)
     except DomainError as error:
         db.session.rollback()
-        if error.field and hasattr(form, error.field):  # shown beside the field
-            getattr(form, error.field).errors.append(str(error))
+        if error_beside_field(form, error):
             return _render_order(_own_order_or_404(order_id), form, 400)
         _flash_error(error)
         return redirect(url_for("orders.show", order_id=order_id))

@@ -1,0 +1,17 @@
+"""What the views share about forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+
+from shop.errors import DomainError
+
+
+def error_beside_field(form: FlaskForm, error: DomainError) -> bool:
+    """Show a domain error beside the field it names; False when it names none of the form's
+    (the caller then shows it as a message)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None:
+        return False
+    field.errors = [*field.errors, str(error)]  # a tuple until the form has been validated
+    return True
