@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import ColumnElement, Select, and_, select
 
 from shop.models import Category, Product, ShopKind
 from shop.models.catalog import fold
@@ -28,9 +28,16 @@ def search_products(terms: str) -> Select:
         .where(Product.active.is_(True))
         .order_by(Category.shop, Category.position, Product.name)
     )
+    condition = words_condition(terms)
+    if condition is None:
+        return query.where(Product.id.is_(None))
+    return query.where(condition)
+
+
+def words_condition(terms: str) -> ColumnElement[bool] | None:
+    """Every word of the terms in the product's folded text (accents and case ignored);
+    None when there is no word."""
     words = fold(terms).split()
     if not words:
-        return query.where(Product.id.is_(None))
-    return query.where(
-        and_(*[Product.search_text.contains(word, autoescape=True) for word in words])
-    )
+        return None
+    return and_(*[Product.search_text.contains(word, autoescape=True) for word in words])

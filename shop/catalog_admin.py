@@ -15,14 +15,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from shop import audit
+from shop.catalog import words_condition
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import Account, Category, Product, ShopKind, StockMovement
-from shop.models.catalog import CENT, fold
+from shop.models.catalog import CENT
 from shop.ordering.reservations import lock_products, reclaim_expired
 
 # Largest whole number accepted anywhere (stock, quantities, weight): fits an INTEGER column.
@@ -159,11 +160,9 @@ def admin_products(
         .join(Product.category)
         .order_by(Category.shop, Category.position, Product.name, Product.id)
     )
-    words = fold(terms).split()
-    if words:
-        query = query.where(
-            and_(*[Product.search_text.contains(word, autoescape=True) for word in words])
-        )
+    condition = words_condition(terms)
+    if condition is not None:
+        query = query.where(condition)
     if shop is not None:
         query = query.where(Category.shop == shop)
     if category_id is not None:

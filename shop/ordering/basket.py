@@ -188,10 +188,7 @@ class BasketView:
 
     @property
     def delivery(self) -> tuple[str, str, str]:
-        if self.own_entity:
-            return self.account.delivery()
-        entity = self.delivery_entity
-        return entity.delivery_address, entity.delivery_postcode, entity.delivery_city
+        return delivery_address(self.account, self.delivery_entity)
 
     @property
     def modifying(self) -> Order | None:
@@ -201,6 +198,14 @@ class BasketView:
     @property
     def empty(self) -> bool:
         return not self.totals.lines
+
+
+def delivery_address(account: Account, recipient: Entity) -> tuple[str, str, str]:
+    """Where goods for this recipient go: the account's own delivery address when the
+    recipient is its home entity, else the recipient entity's."""
+    if recipient.id == account.entity_id:
+        return account.delivery()
+    return recipient.delivery_address, recipient.delivery_postcode, recipient.delivery_city
 
 
 def recipient_entity(account: Account, basket: Basket) -> Entity:

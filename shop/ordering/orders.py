@@ -33,7 +33,7 @@ from shop.models import (
     ShopKind,
 )
 from shop.ordering import workflow
-from shop.ordering.basket import lock_basket, recipient_entity
+from shop.ordering.basket import delivery_address, lock_basket, recipient_entity
 from shop.ordering.pricing import Totals, compute_totals
 from shop.ordering.quotas import quota_lines
 from shop.ordering.reservations import add_reserved, lock_products, reclaim_expired
@@ -255,11 +255,7 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
         db.session.add(order)
     if order.entity_id != recipient.id or order.delivery_address is None:
         # A new order, or a modified one sent elsewhere: deliver to the recipient.
-        if recipient.id == account.entity_id:
-            address, postcode, city = account.delivery()
-        else:
-            address = recipient.delivery_address
-            postcode, city = recipient.delivery_postcode, recipient.delivery_city
+        address, postcode, city = delivery_address(account, recipient)
         order.delivery_name = recipient.name
         order.delivery_address = address
         order.delivery_postcode = postcode
