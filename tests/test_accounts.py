@@ -467,3 +467,19 @@ def test_admin_lists_filter_and_an_ended_mandate_keeps_the_basket_visible(
     assert "Panier en cours" in page and "Brochure gardée" in page
     page = admin.get("/admin/entites?q=moulins").get_data(as_text=True)
     assert "ALLIER" in page and "ESSONNE" not in page
+
+
+def test_next_pages_stay_on_this_site(app, demo, browser):
+    for target, lands in [
+        ("/mon-compte", "/mon-compte"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example/x", "/"),
+        ("https://evil.example/", "/"),
+    ]:
+        fresh = type(browser)(app.test_client())
+        response = fresh.post(
+            f"/connexion?next={target}",
+            {"identifier": "mgen-sd01", "password": "demo-password-2026"},
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"] == lands, target

@@ -11,6 +11,7 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField, Submit
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from shop import accounts
+from shop.blueprints.forms import local_path
 from shop.errors import DomainError
 from shop.extensions import db
 
@@ -64,13 +65,8 @@ def login():
         else:
             db.session.commit()
             login_user(account, remember=form.remember.data)
-            return redirect(_safe_next() or url_for("main.index"))
+            return redirect(local_path(request.args.get("next"), url_for("main.index")))
     return render_template("auth/login.html", form=form)
-
-
-def _safe_next() -> str | None:
-    target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else None
 
 
 @bp.post("/deconnexion")

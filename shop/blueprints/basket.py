@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shop.blueprints.forms import local_path
 from shop.blueprints.guards import orderer_required
 from shop.clock import local_today
 from shop.errors import DomainError
@@ -24,11 +25,6 @@ def _int_field(name: str) -> int | None:
     return int(raw)
 
 
-def _back(default: str) -> str:
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
-
-
 @bp.get("")
 @orderer_required
 def show():
@@ -45,7 +41,7 @@ def add():
     quantity = _int_field("quantity")
     if product_id is None:
         abort(404)
-    back = _back(url_for("basket.show"))
+    back = local_path(request.form.get("next"), url_for("basket.show"))
     if quantity is None:
         flash(_("Quantité non valide : choisissez une quantité dans la liste."), "danger")
         return redirect(back)

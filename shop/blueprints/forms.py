@@ -1,4 +1,4 @@
-"""What the views share about forms."""
+"""What the views share about forms: errors beside their field, and "next" targets."""
 
 from __future__ import annotations
 
@@ -15,3 +15,12 @@ def error_beside_field(form: FlaskForm, error: DomainError) -> bool:
         return False
     field.errors = [*field.errors, str(error)]  # a tuple until the form has been validated
     return True
+
+
+def local_path(target: str | None, default: str) -> str:
+    """A "next" page to go back to, if it is a path of this site; never an open redirect
+    (``//host`` and ``/\\host`` lead browsers to another site)."""
+    target = target or ""
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
+from shop.blueprints.forms import local_path
 from shop.models import ShopKind
 
 bp = Blueprint("main", __name__)
@@ -24,8 +25,4 @@ def set_language(lang: str):
     if lang not in current_app.config["SHOP_LANGUAGES"]:
         abort(404)
     session["lang"] = lang
-    target = request.form.get("next", "")
-    # Only local paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(local_path(request.form.get("next"), url_for("main.index")))
