@@ -109,7 +109,7 @@ class Order(db.Model):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     # The entity that receives the goods; billing stays with the orderer's entity.
-    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), index=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))  # ix_orders_entity_created
     billing_entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
     shop: Mapped[ShopKind] = mapped_column(value_enum(ShopKind, 16))
     status: Mapped[OrderStatus] = mapped_column(
