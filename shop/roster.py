@@ -35,15 +35,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import escape
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import lazyload
 
 from shop import audit
-from shop.accounts import ACTIVATION, make_token, normalise_identifier
+from shop.accounts import normalise_identifier, queue_invitations
 from shop.clock import utcnow
 from shop.csvfiles import CsvFileError, decode, sniff_delimiter
 from shop.extensions import db
@@ -55,8 +53,6 @@ from shop.models import (
     Entity,
     account_entities,
 )
-from shop.notifications import queue_emails, render_email
-from shop.notifications.links import external_url
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_LINES = 20_000
@@ -753,7 +749,7 @@ def _apply(
         entries.append(audit.record(actor, action, account, before, _snapshot(account, links)))
     _insert_audit_entries([entry for entry in entries if entry is not None], now)
 
-    _queue_invitations([account for account, _ in created])
+    queue_invitations([account for account, _ in created])
     db.session.flush()
     return len(created)
 
@@ -767,78 +763,6 @@ def _insert_audit_entries(entries: list[AuditEntry], now) -> None:
         rows.append({"at": now} | {name: getattr(entry, name) for name in columns})
     if rows:
         db.session.execute(insert(AuditEntry), rows)
-
-
-_LINK_MARK = "xRosterLinkx"
-_STAND_IN = {"identifier": "xRosterIdx", "first_name": "xRosterFirstx", "last_name": "xRosterLastx"}
-
-
-def _queue_invitations(accounts: list[Account]) -> None:
-    """The invitation e-mail of each new account, as :func:`shop.accounts.send_invitation`
-    writes it, queued with one ``executemany``.
-
-    Rendering the template 5,000 times takes seconds, so it is rendered once per language
-    for a stand-in account, and each message is that text with the account's identifier,
-    names and link put in. The first message of each language is also rendered in full and
-    compared: a template that uses anything else (or transforms those values) is then
-    rendered for every account, as before.
-    """
-    if not accounts:
-        return
-    link = external_url("auth.choose_password", token=_LINK_MARK)
-    max_age_hours = current_app.config["SHOP_TOKEN_MAX_AGE"] // 3600
-    templates: dict[str, dict | None] = {}
-    rows = []
-    for account in accounts:
-        token = make_token(account, ACTIVATION)
-        account_link = link.replace(_LINK_MARK, token)
-
-        def render(account=account, account_link=account_link) -> dict:
-            return render_email(
-                "account_invitation",
-                account.locale,
-                account=account,
-                link=account_link,
-                max_age_hours=max_age_hours,
-            )
-
-        if account.locale not in templates:
-            stand_in = Account(locale=account.locale, **_STAND_IN)
-            template = render_email(
-                "account_invitation",
-                account.locale,
-                account=stand_in,
-                link=link,
-                max_age_hours=max_age_hours,
-            )
-            message = render()
-            templates[account.locale] = (
-                template if _fill(template, account, token) == message else None
-            )
-        else:
-            template = templates[account.locale]
-            message = render() if template is None else _fill(template, account, token)
-        rows.append({"recipient": account.email, "kind": "account-invitation", **message})
-    queue_emails(rows)
-
-
-def _fill(template: dict, account: Account, token: str) -> dict:
-    values = {
-        _LINK_MARK: token,
-        _STAND_IN["identifier"]: account.identifier,
-        _STAND_IN["first_name"]: account.first_name,
-        _STAND_IN["last_name"]: account.last_name,
-    }
-    pattern = re.compile("|".join(re.escape(key) for key in values))
-    filled = {}
-    for key, text in template.items():
-        if text is None:
-            filled[key] = None
-        elif key == "body_html":
-            filled[key] = pattern.sub(lambda m: str(escape(values[m.group(0)])), text)
-        else:
-            filled[key] = pattern.sub(lambda m: values[m.group(0)], text)
-    return filled
 
 
 # --- the entry point ------------------------------------------------------------------------
