@@ -34,7 +34,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, SubmitFie
 from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 
 from shop import catalog_admin
-from shop.blueprints.forms import error_beside_field
+from shop.blueprints.forms import enum_value, error_beside_field
 from shop.blueprints.guards import admin_required
 from shop.clock import utcnow
 from shop.errors import DomainError
@@ -339,7 +339,7 @@ def _register_media_route(state) -> None:
 def products():
     terms = request.args.get("q", "").strip()[:80]
     shop_value = request.args.get("boutique", "")
-    shop = next((k for k in ShopKind if k.value == shop_value), None)
+    shop = enum_value(ShopKind, shop_value)
     category_id = _int_or_none(request.args.get("categorie", ""))
     status = request.args.get("statut", "")
     query = catalog_admin.admin_products(terms, shop, category_id, STATUS_FILTERS.get(status))

@@ -1,6 +1,9 @@
-"""What the views share about forms: errors beside their field, and "next" targets."""
+"""What the views share about forms: errors beside their field, filters, "next" targets."""
 
 from __future__ import annotations
+
+import enum
+from typing import TypeVar
 
 from flask_wtf import FlaskForm
 
@@ -24,3 +27,11 @@ def local_path(target: str | None, default: str) -> str:
     if target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return default
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def enum_value(kind: type[E], raw: str | None) -> E | None:
+    """The member of ``kind`` whose value a filter names; None for anything else."""
+    return next((member for member in kind if member.value == raw), None)

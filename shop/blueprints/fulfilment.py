@@ -31,7 +31,7 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from shop.blueprints.forms import error_beside_field
+from shop.blueprints.forms import enum_value, error_beside_field
 from shop.blueprints.guards import staff_required
 from shop.clock import utcnow
 from shop.documents.picking import picking_list_pdf
@@ -79,8 +79,7 @@ def _actor() -> Actor:
 
 
 def _shop_filter() -> ShopKind | None:
-    raw = request.args.get("boutique", "")
-    return next((kind for kind in ShopKind if kind.value == raw), None)
+    return enum_value(ShopKind, request.args.get("boutique"))
 
 
 ORDER_ID = re.compile(r"[0-9]{1,9}")
@@ -185,8 +184,8 @@ def orders_list():
         .options(joinedload(Order.account), joinedload(Order.entity), selectinload(Order.lines))
         .order_by(Order.validated_at.desc(), Order.id.desc())
     )
-    delivery = next((s for s in DeliveryStatus if s.value == request.args.get("livraison")), None)
-    invoice = next((s for s in InvoiceStatus if s.value == request.args.get("facturation")), None)
+    delivery = enum_value(DeliveryStatus, request.args.get("livraison"))
+    invoice = enum_value(InvoiceStatus, request.args.get("facturation"))
     cancelled = request.args.get("livraison") == "annulee"
     if delivery is not None:
         query = query.where(
