@@ -67,11 +67,11 @@ from bench._setup import (
 )
 from shop import create_app
 from shop.clock import shop_timezone
-from shop.csvexport import stream_csv
 from shop.demo import DEMO_PASSWORD
 from shop.extensions import db
 from shop.models import Account, AccountType, Category, Entity, OrderLine, Product, ShopKind
-from shop.statistics import EXPORT_HEADER, StatisticsFilter, export_rows, period_bounds
+from shop.reporting.csvexport import stream_csv
+from shop.reporting.statistics import EXPORT_HEADER, StatisticsFilter, export_rows, period_bounds
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/shop_bench"
 DEFAULT_SIZES = (100_000, 1_000_000)

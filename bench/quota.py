@@ -69,9 +69,9 @@ from shop.models import (
 )
 from shop.ordering.basket import add_to_basket, lock_basket
 from shop.ordering.orders import save_basket, update_recipient
-from shop.ordering.quotas import quota_lines, used_this_month
 from shop.ordering.reservations import lock_products
 from shop.quota import QuotaResult, check, month_bounds, month_key
+from shop.quota.store import quota_lines, used_this_month
 
 LINE_COUNTS = (1, 10, 50)
 ACCOUNT = "mgen-sd01"  # section director of AIN (S001), attached to ALLIER and ESSONNE

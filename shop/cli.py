@@ -128,7 +128,7 @@ def scheduler():
 @click.option("--full", is_flag=True, help="Full roster per entity: deactivate the absent.")
 def import_roster(file, dry_run: bool, full: bool):
     """Import the staff roster (CSV from the HR system); exit 1 if a line is in error."""
-    from shop import roster
+    from shop.accounts import roster
     from shop.errors import DomainError
 
     try:
@@ -168,7 +168,8 @@ def import_roster(file, dry_run: bool, full: bool):
 )
 def create_api_client(name: str, shop_value: str):
     """Create a warehouse API client and print its token (shown this once only)."""
-    from shop import api_clients, audit
+    from shop.accounts import audit
+    from shop.api import clients as api_clients
     from shop.clock import utcnow
     from shop.models import ShopKind
 

@@ -10,7 +10,7 @@ from io import BytesIO
 
 import pytest
 
-from shop import catalog_admin
+from shop.catalog import admin as catalog_admin
 from shop.clock import utcnow
 from shop.extensions import db
 from shop.models import Account, AuditEntry, Category, Product, ShopKind, StockMovement
@@ -284,7 +284,7 @@ def test_a_real_png_is_stored_and_served(app, admin, login_as, create_product, u
         assert served.data == content
         served.close()
     with app.test_request_context():
-        from shop.blueprints.admin_catalog import product_image_url
+        from shop.blueprints.admin.catalog import product_image_url
 
         assert product_image_url(Product(image=image)) == f"/media/products/{name}"
         assert product_image_url(Product(image="img/products/bureau.svg")) == (

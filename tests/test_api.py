@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from shop import api_clients
+from shop.api import clients as api_clients
 from shop.clock import shop_timezone, utcnow
 from shop.extensions import db
 from shop.models import (

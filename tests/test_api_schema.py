@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks as builtin_checks
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from shop.api_spec import API_PREFIX, openapi_document
+from shop.api.openapi import API_PREFIX, openapi_document
 from shop.models import ShopKind
 
 # The factories of test_api, shared as fixtures (pytest finds them in this module's names).

@@ -3,9 +3,9 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from shop.catalog.quantities import QuantityRule
 from shop.quota import (
     Outcome,
-    QuantityRule,
     QuotaLine,
     check,
     may_validate_another,

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from shop import roster
+from shop.accounts import roster
+from shop.accounts.roster import Outcome, RosterFileError, generate_identifier
 from shop.extensions import db
 from shop.models import Account, AccountType, AuditEntry, Entity, OutboxMessage
-from shop.roster import Outcome, RosterFileError, generate_identifier
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HEADER = (

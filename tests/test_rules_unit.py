@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from shop.catalog.quantities import QuantityRule
 from shop.models import ShopKind
 from shop.models.catalog import fold, money
 from shop.ordering.shipping import (
@@ -15,7 +16,6 @@ from shop.ordering.shipping import (
     next_dispatch,
     zone_fee,
 )
-from shop.quota import QuantityRule
 
 
 def test_quantity_rule_choices_and_allows():

@@ -14,13 +14,13 @@ import pytest
 import time_machine
 from sqlalchemy import event
 
-from shop.barchart import OTHERS_COLOUR, Series, stacked_bars
 from shop.clock import shop_timezone, utcnow
-from shop.csvexport import inert, stream_csv
 from shop.extensions import db
 from shop.models import Account, AccountType, Entity, ShopKind
 from shop.ordering import fulfilment, orders, workflow
-from shop.statistics import (
+from shop.reporting.barchart import OTHERS_COLOUR, Series, stacked_bars
+from shop.reporting.csvexport import inert, stream_csv
+from shop.reporting.statistics import (
     EXPORT_BATCH_ROWS,
     MonthlyQuantity,
     StatisticsFilter,

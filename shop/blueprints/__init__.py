@@ -7,10 +7,6 @@ def register_blueprints(app: Flask) -> None:
     from shop.blueprints import (
         account,
         admin,
-        admin_api,
-        admin_catalog,
-        admin_quotas,
-        admin_roster,
         api,
         auth,
         basket,
@@ -20,6 +16,10 @@ def register_blueprints(app: Flask) -> None:
         orders,
         statistics,
     )
+    from shop.blueprints.admin import api_clients as admin_api
+    from shop.blueprints.admin import catalog as admin_catalog
+    from shop.blueprints.admin import quotas as admin_quotas
+    from shop.blueprints.admin import roster as admin_roster
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)

@@ -26,7 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from shop import api_clients, api_spec
+from shop.api import clients as api_clients
+from shop.api import openapi as api_spec
 from shop.clock import utcnow
 from shop.errors import DomainError
 from shop.extensions import csrf, db

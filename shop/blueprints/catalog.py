@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import login_required
 from sqlalchemy import select
 
-from shop.catalog import search_products, shop_products
+from shop.catalog.queries import search_products, shop_products
 from shop.extensions import db
 from shop.models import Category, Product, ShopKind
 

@@ -20,14 +20,14 @@ from sqlalchemy import select
 from wtforms import DateField, SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
-from shop.barchart import stacked_bars
 from shop.blueprints.guards import admin_required, orderer_required
 from shop.clock import local_now, local_today, shop_timezone
-from shop.csvexport import stream_csv
 from shop.extensions import db
 from shop.models import Account, Entity, Product
 from shop.models.accounts import ORDERING_TYPES
-from shop.statistics import (
+from shop.reporting.barchart import stacked_bars
+from shop.reporting.csvexport import stream_csv
+from shop.reporting.statistics import (
     EXPORT_HEADER,
     StatisticsFilter,
     chart_months,

@@ -21,9 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shop.catalog.quantities import QuantityRule
 from shop.dbtypes import value_enum
 from shop.extensions import db
-from shop.quota import QuantityRule
 
 CENT = Decimal("0.01")
 

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from shop.csvfiles import CsvFileError, decode, sniff_delimiter
+from shop.documents.csvfiles import CsvFileError, decode, sniff_delimiter
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import (

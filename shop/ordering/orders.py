@@ -35,11 +35,11 @@ from shop.models import (
 from shop.ordering import workflow
 from shop.ordering.basket import delivery_address, lock_basket, recipient_entity
 from shop.ordering.pricing import Totals, compute_totals
-from shop.ordering.quotas import quota_lines
 from shop.ordering.reservations import add_reserved, lock_products, reclaim_expired
 from shop.ordering.shipping import estimate_shipping
 from shop.quota import QuotaResult, may_validate_another, year_bounds
 from shop.quota import check as check_quota
+from shop.quota.store import quota_lines
 
 VALIDATION_DAYS = 7
 REMINDER_DAYS_BEFORE = 3

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from shop.quota.quantities import QuantityRule
+from shop.catalog.quantities import QuantityRule
 
 
 class Outcome(enum.Enum):

@@ -11,11 +11,11 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, SubmitField
 
-from shop import roster as roster_import
+from shop.accounts import roster as roster_import
+from shop.accounts.roster import Outcome
 from shop.blueprints.guards import admin_required
 from shop.errors import DomainError
 from shop.extensions import db
-from shop.roster import Outcome
 
 bp = Blueprint("admin_roster", __name__, url_prefix="/admin")
 

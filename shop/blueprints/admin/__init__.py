@@ -23,7 +23,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from shop import accounts, audit
+from shop import accounts
+from shop.accounts import audit
 from shop.blueprints.forms import error_beside_field
 from shop.blueprints.guards import admin_required
 from shop.clock import utcnow

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, case, func, select
 
-from shop.barchart import OTHERS_COLOUR, Series
 from shop.extensions import READ_ONLY, db
 from shop.models import Account, Entity, Order, OrderLine, OrderStatus, Product
+from shop.reporting.barchart import OTHERS_COLOUR, Series
 
 # A chart of more months than this (a period of years) only spans the months with orders.
 MAX_CHART_MONTHS = 36

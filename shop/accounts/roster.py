@@ -40,10 +40,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import lazyload
 
-from shop import audit
-from shop.accounts import normalise_identifier, queue_invitations
+from shop.accounts import audit, normalise_identifier, queue_invitations
 from shop.clock import utcnow
-from shop.csvfiles import CsvFileError, decode, sniff_delimiter
+from shop.documents.csvfiles import CsvFileError, decode, sniff_delimiter
 from shop.extensions import db
 from shop.models import (
     ACCOUNT_TYPE_LABELS,

@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
-from shop import audit
-from shop.catalog import words_condition
+from shop.accounts import audit
+from shop.catalog.queries import words_condition
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import Account, Category, Product, ShopKind, StockMovement

@@ -20,7 +20,9 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from shop import api_clients, api_spec, audit
+from shop.accounts import audit
+from shop.api import clients as api_clients
+from shop.api import openapi as api_spec
 from shop.blueprints.guards import admin_required
 from shop.clock import utcnow
 from shop.extensions import db

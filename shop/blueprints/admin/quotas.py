@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
-from shop import audit
+from shop.accounts import audit
 from shop.blueprints.guards import admin_required
 from shop.clock import local_today, shop_timezone, utcnow
 from shop.extensions import db
 from shop.models import Allocation, Category, Entity, EntityQuota, Product, ShopKind
-from shop.ordering.quotas import monthly_limits, used_this_month
+from shop.quota.store import monthly_limits, used_this_month
 
 bp = Blueprint("admin_quotas", __name__, url_prefix="/admin")
 

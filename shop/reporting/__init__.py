@@ -1,0 +1,1 @@
+"""Reporting: order statistics (statistics), their chart (barchart) and CSV export (csvexport)."""
