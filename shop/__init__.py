@@ -14,10 +14,13 @@ from sqlalchemy.engine import Engine
 
 from shop.config import load_config
 from shop.extensions import READ_ONLY, babel, bootstrap, csrf, db, login_manager, mail, migrate
+from shop.web.boundary import ShopFlask
+from shop.web.params import IdConverter, parse_int
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = ShopFlask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.update(load_config(app.instance_path, config))
     _ensure_instance_folder(app)
 
@@ -37,11 +40,13 @@ def create_app(config: dict | None = None) -> Flask:
     from shop.cli import register_cli
     from shop.notifications import init_app as init_notifications
     from shop.templating import init_app as init_templating
+    from shop.web.boundary import init_app as init_boundary
 
     register_blueprints(app)
     register_cli(app)
     init_notifications(app)
     init_templating(app)
+    init_boundary(app)
     _register_error_pages(app)
     _refuse_malformed_input(app)
     logging.basicConfig(level=logging.INFO)
@@ -130,9 +135,10 @@ def _init_login(app: Flask) -> None:
         # The session id carries the password fingerprint: changing the password
         # signs out every other session.
         account_id, _, fingerprint = session_id.partition(":")
-        if not account_id.isdigit():
+        ident = parse_int(account_id, minimum=1)
+        if ident is None:
             return None
-        account = db.session.get(Account, int(account_id))
+        account = db.session.get(Account, ident)
         if account is None or not account.active or account.password_fingerprint() != fingerprint:
             return None
         from shop.clock import local_today
@@ -193,8 +199,7 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        db.session.rollback()
-        return render_error(500)
+        return render_error(500)  # the boundary has rolled the request's work back
 
     @app.context_processor
     def inject_locale():

@@ -189,13 +189,12 @@ def _no_other_fields(payload: dict, allowed: set[str]) -> None:
 
 @bp.errorhandler(ApiError)
 def _api_error(error: ApiError):
-    db.session.rollback()
     return error_response(error.status, error.message, error.field, error.code)
 
 
-@bp.errorhandler(DomainError)
-def _domain_error(error: DomainError):
-    db.session.rollback()
+def domain_error_response(error: DomainError) -> Response:
+    """The JSON answer to a refused action (called by the app-wide handler of
+    :mod:`shop.web.boundary`, after the request's work was rolled back)."""
     if isinstance(error, fulfilment.OrderMissing):
         return error_response(404, ORDER_NOT_FOUND)
     if isinstance(error, workflow.TransitionError):
@@ -217,7 +216,6 @@ def _status_error(status: int) -> Response:
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
-    db.session.rollback()
     return _status_error(error.code or 500)
 
 

@@ -11,9 +11,9 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField, Submit
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from shop import accounts
-from shop.blueprints.forms import local_path
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.web.params import local_path
 
 bp = Blueprint("auth", __name__)
 

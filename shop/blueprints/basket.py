@@ -6,12 +6,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from shop.blueprints.forms import local_path
 from shop.blueprints.guards import orderer_required
 from shop.clock import local_today
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.ordering import basket as baskets
+from shop.web.params import local_path
 
 bp = Blueprint("basket", __name__, url_prefix="/panier")
 

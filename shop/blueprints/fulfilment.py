@@ -31,7 +31,6 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from shop.blueprints.forms import enum_value, error_beside_field
 from shop.blueprints.guards import staff_required
 from shop.clock import utcnow
 from shop.documents.picking import picking_list_pdf
@@ -42,6 +41,8 @@ from shop.ordering import fulfilment, workflow
 from shop.ordering.carriers import CARRIERS
 from shop.ordering.orders import order_totals
 from shop.ordering.workflow import Actor
+from shop.web.boundary import error_beside_field
+from shop.web.params import enum_value
 
 bp = Blueprint("fulfilment", __name__, url_prefix="/logistique")
 

@@ -3,8 +3,8 @@
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
-from shop.blueprints.forms import local_path
 from shop.models import ShopKind
+from shop.web.params import local_path
 
 bp = Blueprint("main", __name__)
 

@@ -20,7 +20,6 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from shop.blueprints.forms import error_beside_field
 from shop.blueprints.guards import orderer_required
 from shop.clock import shop_timezone, utcnow
 from shop.documents.pdf import order_pdf
@@ -31,6 +30,7 @@ from shop.notifications import queue_email
 from shop.ordering import fulfilment, orders, workflow
 from shop.ordering.basket import find_basket
 from shop.quota import Outcome
+from shop.web.boundary import error_beside_field
 
 bp = Blueprint("orders", __name__)
 

@@ -25,7 +25,6 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from shop import accounts
 from shop.accounts import audit
-from shop.blueprints.forms import error_beside_field
 from shop.blueprints.guards import admin_required
 from shop.clock import utcnow
 from shop.errors import DomainError
@@ -42,6 +41,7 @@ from shop.models import (
 )
 from shop.notifications import relay_outbox
 from shop.ordering.basket import find_basket
+from shop.web.boundary import error_beside_field
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -33,13 +33,14 @@ from werkzeug.utils import secure_filename
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 
-from shop.blueprints.forms import enum_value, error_beside_field
 from shop.blueprints.guards import admin_required
 from shop.catalog import admin as catalog_admin
 from shop.clock import utcnow
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import Category, Product, ShopKind, StockMovement
+from shop.web.boundary import error_beside_field
+from shop.web.params import enum_value
 
 bp = Blueprint("admin_catalog", __name__, url_prefix="/admin")
 
