@@ -173,33 +173,10 @@ def _register_error_pages(app: Flask) -> None:
         g.error_message = message
         return render_template("errors/error.html", code=code, message=message), code
 
-    @app.errorhandler(400)
-    def bad_request(error):
-        return render_error(400)
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        return render_error(400, "csrf")
-
-    @app.errorhandler(403)
-    def forbidden(error):
-        return render_error(403)
-
-    @app.errorhandler(404)
-    def not_found(error):
-        return render_error(404)
-
-    @app.errorhandler(405)
-    def method_not_allowed(error):
-        return render_error(405)
-
-    @app.errorhandler(413)
-    def too_large(error):
-        return render_error(413)
-
-    @app.errorhandler(500)
-    def server_error(error):
-        return render_error(500)  # the boundary has rolled the request's work back
+    # The boundary has rolled the request's work back before any of these is rendered.
+    for code in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(code, lambda _error, code=code: render_error(code))
+    app.register_error_handler(CSRFError, lambda _error: render_error(400, "csrf"))
 
     @app.context_processor
     def inject_locale():

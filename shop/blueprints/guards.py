@@ -1,47 +1,32 @@
-"""Access guards shared by the blueprints."""
+"""Access guards shared by the blueprints: anonymous visitors go to the sign-in page, signed-in
+accounts the guard does not admit get 403."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
 
 
-def admin_required(view):
-    """Head-office admins only: anonymous users go to the login page, others get 403."""
+def _guard(admits: Callable[[object], bool]):
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not admits(current_user):
+                abort(403)
+            return view(*args, **kwargs)
 
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
+        return wrapped
 
-    return wrapped
-
-
-def orderer_required(view):
-    """Accounts whose type may order (directors, regional assistants, prevention referents)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.may_order:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+    return decorator
 
 
-def staff_required(view):
-    """Logisticians and head-office admins: the pages after validation."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not (current_user.is_admin or current_user.is_logistician):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+# Head-office admins only.
+admin_required = _guard(lambda account: account.is_admin)
+# Accounts whose type may order (directors, regional assistants, prevention referents).
+orderer_required = _guard(lambda account: account.may_order)
+# Logisticians and head-office admins: the pages after validation.
+staff_required = _guard(lambda account: account.is_admin or account.is_logistician)
