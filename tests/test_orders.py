@@ -3,7 +3,9 @@
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from email import message_from_bytes, policy
 from io import BytesIO
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -11,7 +13,16 @@ from pypdf import PdfReader
 
 from shop.clock import utcnow
 from shop.extensions import db
-from shop.models import Account, BasketLine, Entity, Order, OrderStatus, Product, ShopKind
+from shop.models import (
+    Account,
+    BasketLine,
+    Entity,
+    Order,
+    OrderStatus,
+    OutboxStatus,
+    Product,
+    ShopKind,
+)
 from shop.ordering.orders import validation_deadline
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -38,6 +49,13 @@ def only_order(app) -> Order:
         order = db.session.query(Order).one()
         db.session.expunge_all()
         return order
+
+
+def sent_attachments(folder, message) -> dict[str, bytes]:
+    """The attachments of the e-mail the relay wrote for this outbox message (folder transport)."""
+    [file] = Path(folder).glob(f"*-{message.id:06d}-{message.kind}.eml")
+    sent = message_from_bytes(file.read_bytes(), policy=policy.default)
+    return {part.get_filename(): part.get_content() for part in sent.iter_attachments()}
 
 
 def validate_form(**overrides):
@@ -181,7 +199,10 @@ def test_modify_adjusts_the_reservation_and_keeps_number_and_deadline(
     assert reserved(app, second) == (100, 0)
 
 
-def test_validate_is_final_and_sends_the_recap_with_the_pdf(app, login_as, create_product, outbox):
+def test_validate_is_final_and_sends_the_recap_with_the_pdf(
+    app, login_as, create_product, outbox, monkeypatch, tmp_path
+):
+    monkeypatch.setitem(app.config, "SHOP_MAIL_FOLDER", str(tmp_path))
     product = create_product(name="Livret Prévention « Voix »", stock=100)
     browser = login_as("mgen-sd01")
     add(browser, product, 10)
@@ -207,8 +228,11 @@ def test_validate_is_final_and_sends_the_recap_with_the_pdf(app, login_as, creat
     assert order.validated_number == "C0001"
     assert "C0001" in mail.subject and order.number in mail.body_text
     assert "Livret Prévention « Voix »" in mail.body_text
-    assert mail.attachment_name == "commande-C0001.pdf"
-    text = "".join(p.extract_text() for p in PdfReader(BytesIO(mail.attachment_data)).pages)
+    # Sent after the request's commit, with the PDF the relay made from the order.
+    assert mail.status is OutboxStatus.SENT and mail.attachment_data is None
+    [(name, data)] = sent_attachments(tmp_path, mail).items()
+    assert name == "commande-C0001.pdf"
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(data)).pages)
     assert "Confirmation de commande" in text and "Livret Prévention « Voix »" in text
 
     # No later change: validating again or modifying is refused, nothing moves.
@@ -435,7 +459,7 @@ def test_statements_per_save_do_not_grow_with_lines(app, demo, create_product, c
 def test_a_validation_that_rolls_back_sends_nothing(
     app, login_as, create_product, outbox, monkeypatch
 ):
-    import shop.blueprints.orders as views
+    import shop.ordering.orders as ordering
 
     product = create_product()
     browser = login_as("mgen-sd01")
@@ -446,7 +470,7 @@ def test_a_validation_that_rolls_back_sends_nothing(
     def broken_queue(**kwargs):
         raise RuntimeError("mail composition failed")
 
-    monkeypatch.setattr(views, "queue_email", broken_queue)
+    monkeypatch.setattr(ordering, "queue_email", broken_queue)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
         response = browser.post(f"/commande/{order.id}/valider", validate_form())
