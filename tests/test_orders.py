@@ -19,6 +19,7 @@ from shop.models import (
     Entity,
     Order,
     OrderStatus,
+    OutboxMessage,
     OutboxStatus,
     Product,
     ShopKind,
@@ -494,3 +495,73 @@ def test_modify_pressed_twice_puts_the_lines_back_once(app, login_as, create_pro
     with app.app_context():
         lines = db.session.query(BasketLine).all()
         assert [(line.product_id, line.quantity) for line in lines] == [(product, 4)]
+
+
+def test_saving_a_modification_whose_order_expired_keeps_the_basket_for_a_new_order(
+    app, login_as, create_product
+):
+    product = create_product(stock=50)
+    browser = login_as("mgen-sd01")
+    add(browser, product, 4)
+    save(browser)
+    order = only_order(app)
+    browser.post(f"/commande/{order.id}/modifier")
+    with time_machine.travel(utcnow() + timedelta(days=7, minutes=1), tick=False):
+        page = save(browser).get_data(as_text=True)
+        assert "Le délai de validation de la commande" in page
+        assert "Votre panier est conservé" in page
+        with app.app_context():  # committed with the refusal: the basket is its own again
+            basket = db.session.query(BasketLine).one().basket
+            assert basket.order_id is None and basket.lines[0].quantity == 4
+        assert "est enregistrée" in save(browser).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Order).count() == 2
+
+
+def test_validate_order_queues_the_confirmation_and_the_relay_attaches_the_pdf(
+    app, demo, create_product, monkeypatch, tmp_path
+):
+    """Validation owns its e-mail; the PDF is made when the relay sends, not while the
+    validation holds the shop-wide counter of confirmation numbers."""
+    from shop.clock import local_today, shop_timezone
+    from shop.documents import pdf
+    from shop.notifications import relay_outbox
+    from shop.ordering import basket as baskets
+    from shop.ordering import orders
+
+    monkeypatch.setitem(app.config, "SHOP_MAIL_FOLDER", str(tmp_path))
+    product = create_product(name="Livret Prévention « Voix »", stock=100)
+    with app.test_request_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        baskets.add_to_basket(account, product, 10, local_today())
+        account_id = account.id
+        order_id = orders.save_basket(account, utcnow(), shop_timezone(), 1).id
+        db.session.commit()
+
+    def no_pdf_now(*args, **kwargs):
+        raise AssertionError("order_pdf called during the validation")
+
+    with monkeypatch.context() as patch, app.test_request_context():
+        patch.setattr(pdf, "order_pdf", no_pdf_now)
+        order = orders.validate_order(
+            db.session.get(Account, account_id),
+            order_id,
+            reference="",
+            delivery=None,
+            now=utcnow(),
+            tz=shop_timezone(),
+            objects_per_year=2,
+            contact_email="siege@example.org",
+        )
+        assert order.validated_number == "C0001"
+        db.session.commit()
+    with app.app_context():
+        [mail] = db.session.query(OutboxMessage).all()
+        assert mail.kind == "order-validated" and mail.attach_order_id == order_id
+        assert mail.attachment_data is None  # nothing rendered at queue time
+        assert relay_outbox() == 1
+        attachments = sent_attachments(tmp_path, mail)
+    assert list(attachments) == ["commande-C0001.pdf"]
+    reader = PdfReader(BytesIO(attachments["commande-C0001.pdf"]))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Confirmation de commande" in text and "Livret Prévention « Voix »" in text
