@@ -571,6 +571,7 @@ def test_own_coordinates_address_and_password_are_audited_without_the_secret(
             ("account.update", "mgen-sd01", "mgen-sd01"),
             ("account.password", "mgen-sd01", "mgen-sd01"),
         ]
+        assert {(e.target_type, e.target_id) for e in entries} == {("account", entries[0].actor_id)}
         coordinates, address, password = (e.changes for e in entries)
         assert coordinates["email"] == ["mgen-sd01@boutique.example", "c.r@example.org"]
         assert coordinates["last_name"] == ["Rousseau", "Rousseau-Lenoir"]

@@ -565,3 +565,24 @@ def test_validate_order_queues_the_confirmation_and_the_relay_attaches_the_pdf(
     reader = PdfReader(BytesIO(attachments["commande-C0001.pdf"]))
     text = "".join(page.extract_text() for page in reader.pages)
     assert "Confirmation de commande" in text and "Livret Prévention « Voix »" in text
+
+
+def test_overseas_sections_keep_their_entitys_address_in_my_account(app, login_as):
+    from shop.models import AuditEntry
+
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-ar01").one()
+        account.entity = db.session.query(Entity).filter_by(code="S974").one()
+        db.session.commit()
+    browser = login_as("mgen-ar01")
+    response = browser.post(
+        "/mon-compte/adresse-livraison",
+        {"delivery_address": "ailleurs", "delivery_postcode": "97400", "delivery_city": "X"},
+    )
+    assert response.status_code == 302 and response.location.endswith("/mon-compte")
+    page = browser.get("/mon-compte").get_data(as_text=True)
+    assert "outre-mer ne peuvent pas modifier" in page
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-ar01").one()
+        assert account.delivery_address == "" and account.delivery()[2] == "SAINT-DENIS"
+        assert db.session.query(AuditEntry).count() == 0

@@ -76,7 +76,7 @@ def update_coordinates():
     if not form.validate_on_submit():
         return _page(coordinates=form), 400
     accounts.update_coordinates(
-        current_user,
+        current_user._get_current_object(),  # not the proxy: the audit log names its type
         last_name=form.last_name.data,
         first_name=form.first_name.data,
         email=form.email.data,
@@ -94,7 +94,7 @@ def update_delivery():
     if not form.validate_on_submit():
         return _page(delivery=form), 400
     update_delivery_address(
-        current_user,
+        current_user._get_current_object(),
         form.delivery_address.data,
         form.delivery_postcode.data,
         form.delivery_city.data,

@@ -8,16 +8,16 @@ from flask_login import login_required
 from shop.catalog.queries import find_category, search_products, shop_products
 from shop.extensions import db
 from shop.models import Product, ShopKind
-from shop.web.params import get_or_404
+from shop.web.params import enum_value, get_or_404
 
 bp = Blueprint("catalog", __name__)
 
 
 def _shop_or_404(value: str) -> ShopKind:
-    try:
-        return ShopKind(value)
-    except ValueError:
+    kind = enum_value(ShopKind, value)
+    if kind is None:
         abort(404)
+    return kind
 
 
 @bp.get("/boutique/<shop>")
