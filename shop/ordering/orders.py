@@ -445,6 +445,9 @@ def validate_order(
     click) sees the other's result, exactly one wins; and with its products locked, the
     order's reservation is checked whole, in case a saver whose clock had passed the
     deadline reclaimed it a moment earlier.
+
+    The confirmation e-mail is queued here, whoever validates (a page, a script, the demo):
+    it leaves with the commit, its PDF made by the relay.
     """
     basket = lock_basket(account)
     order = _lock_own_order(account, order_id)
