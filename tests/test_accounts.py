@@ -1,6 +1,7 @@
 """Accounts: sign-in, lockout, activation and reset links, the admin who creates accounts."""
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -483,3 +484,97 @@ def test_next_pages_stay_on_this_site(app, demo, browser):
         )
         assert response.status_code == 302
         assert response.headers["Location"] == lands, target
+
+
+def _wrong_passwords_at_once(app, identifier: str, count: int) -> list:
+    """``count`` sign-ins with a wrong password, each in its own thread and session, all
+    released at once; each commits what it did, as the request's boundary does."""
+    barrier = threading.Barrier(count, timeout=60)
+    results: list = [None] * count
+
+    def sign_in(index: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                attempt = accounts.authenticate(identifier, "wrong-password", utcnow())
+                db.session.commit()
+                results[index] = attempt.refusal
+            except Exception as exc:  # the test reports it
+                db.session.rollback()
+                results[index] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=sign_in, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a sign-in is stuck"
+    return results
+
+
+def test_concurrent_wrong_passwords_all_count(app, demo, monkeypatch):
+    monkeypatch.setitem(app.config, "SHOP_LOGIN_MAX_FAILURES", 100)
+    results = _wrong_passwords_at_once(app, "mgen-sd01", 8)
+    assert all("mot de passe incorrect" in str(refusal) for refusal in results), results
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        assert account.failed_logins == 8 and account.locked_until is None
+
+
+def test_concurrent_wrong_passwords_lock_the_account_exactly_once(app, demo):
+    limit = app.config["SHOP_LOGIN_MAX_FAILURES"]
+    _wrong_passwords_at_once(app, "mgen-sd01", limit + 3)
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        # The one that reached the limit locked and restarted the count; of the 3 after it,
+        # those that read the account before the lock counted, the others found it locked.
+        assert account.locked_until is not None and 0 <= account.failed_logins <= 3
+
+
+def test_a_refused_sign_in_is_counted_although_the_page_answers_an_error(app, browser, demo):
+    page = browser.login("mgen-sd01", "wrong-password").get_data(as_text=True)
+    assert "mot de passe incorrect" in page
+    with app.app_context():
+        assert db.session.query(Account).filter_by(identifier="mgen-sd01").one().failed_logins == 1
+    browser.login("mgen-sd01")
+    with app.app_context():
+        assert db.session.query(Account).filter_by(identifier="mgen-sd01").one().failed_logins == 0
+
+
+def test_own_coordinates_address_and_password_are_audited_without_the_secret(
+    app, login_as, browser, outbox
+):
+    from shop.models import AuditEntry
+
+    director = login_as("mgen-sd01")
+    director.post(
+        "/mon-compte/coordonnees",
+        {"last_name": "Rousseau-Lenoir", "first_name": "Camille", "email": "C.R@example.org"},
+    )
+    director.post(
+        "/mon-compte/adresse-livraison",
+        {"delivery_address": "2 place Carriat", "delivery_postcode": "01000",
+         "delivery_city": "BOURG-EN-BRESSE"},
+    )  # fmt: skip
+    browser.post("/mot-de-passe-oublie", {"email": "c.r@example.org"})
+    [mail] = outbox("password-reset")
+    url = LINK_RE.search(mail.body_text).group(0)
+    url = url[url.index("/mot-de-passe/") :]
+    assert browser.post(url, {"password": "x" * 12, "confirm": "x" * 12}).status_code == 302
+    with app.app_context():
+        entries = db.session.query(AuditEntry).order_by(AuditEntry.id).all()
+        actions = [(e.action, e.actor.identifier, e.target_label) for e in entries]
+        assert actions == [
+            ("account.update", "mgen-sd01", "mgen-sd01"),
+            ("account.update", "mgen-sd01", "mgen-sd01"),
+            ("account.password", "mgen-sd01", "mgen-sd01"),
+        ]
+        assert {(e.target_type, e.target_id) for e in entries} == {("account", entries[0].actor_id)}
+        coordinates, address, password = (e.changes for e in entries)
+        assert coordinates["email"] == ["mgen-sd01@boutique.example", "c.r@example.org"]
+        assert coordinates["last_name"] == ["Rousseau", "Rousseau-Lenoir"]
+        assert "first_name" not in coordinates  # unchanged
+        assert address["delivery_city"][1] == "BOURG-EN-BRESSE"
+        assert password == {"password": ["set", "new"]}  # never the password nor its hash

@@ -101,7 +101,8 @@ def test_one_shop_at_a_time(app, login_as, create_product):
 
 
 @pytest.mark.parametrize(
-    "quantity", ["-10", "0", "15", "1000", "abc", "1.5", "", "9" * 40, "1e3", " 20 x"]
+    "quantity",
+    ["-10", "0", "15", "1000", "abc", "1.5", "", "9" * 40, "1e3", " 20 x", "²", "٣", "٢٠"],
 )
 def test_bad_quantities_are_refused_and_change_nothing(app, login_as, create_product, quantity):
     browser = login_as("mgen-sd01")
@@ -127,7 +128,7 @@ def test_quantity_above_stock_is_refused(app, login_as, create_product):
     assert lines(app) == {}
 
 
-@pytest.mark.parametrize("product_id", ["999999", "abc", "-1", ""])
+@pytest.mark.parametrize("product_id", ["999999", "abc", "-1", "", "²", "٣", "9" * 20])
 def test_unknown_products_are_404(login_as, product_id):
     browser = login_as("mgen-sd01")
     assert add(browser, product_id, 10).status_code == 404

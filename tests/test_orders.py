@@ -3,7 +3,9 @@
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from email import message_from_bytes, policy
 from io import BytesIO
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -11,7 +13,17 @@ from pypdf import PdfReader
 
 from shop.clock import utcnow
 from shop.extensions import db
-from shop.models import Account, BasketLine, Entity, Order, OrderStatus, Product, ShopKind
+from shop.models import (
+    Account,
+    BasketLine,
+    Entity,
+    Order,
+    OrderStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Product,
+    ShopKind,
+)
 from shop.ordering.orders import validation_deadline
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -38,6 +50,13 @@ def only_order(app) -> Order:
         order = db.session.query(Order).one()
         db.session.expunge_all()
         return order
+
+
+def sent_attachments(folder, message) -> dict[str, bytes]:
+    """The attachments of the e-mail the relay wrote for this outbox message (folder transport)."""
+    [file] = Path(folder).glob(f"*-{message.id:06d}-{message.kind}.eml")
+    sent = message_from_bytes(file.read_bytes(), policy=policy.default)
+    return {part.get_filename(): part.get_content() for part in sent.iter_attachments()}
 
 
 def validate_form(**overrides):
@@ -181,7 +200,10 @@ def test_modify_adjusts_the_reservation_and_keeps_number_and_deadline(
     assert reserved(app, second) == (100, 0)
 
 
-def test_validate_is_final_and_sends_the_recap_with_the_pdf(app, login_as, create_product, outbox):
+def test_validate_is_final_and_sends_the_recap_with_the_pdf(
+    app, login_as, create_product, outbox, monkeypatch, tmp_path
+):
+    monkeypatch.setitem(app.config, "SHOP_MAIL_FOLDER", str(tmp_path))
     product = create_product(name="Livret Prévention « Voix »", stock=100)
     browser = login_as("mgen-sd01")
     add(browser, product, 10)
@@ -207,8 +229,11 @@ def test_validate_is_final_and_sends_the_recap_with_the_pdf(app, login_as, creat
     assert order.validated_number == "C0001"
     assert "C0001" in mail.subject and order.number in mail.body_text
     assert "Livret Prévention « Voix »" in mail.body_text
-    assert mail.attachment_name == "commande-C0001.pdf"
-    text = "".join(p.extract_text() for p in PdfReader(BytesIO(mail.attachment_data)).pages)
+    # Sent after the request's commit, with the PDF the relay made from the order.
+    assert mail.status is OutboxStatus.SENT and mail.attachment_data is None
+    [(name, data)] = sent_attachments(tmp_path, mail).items()
+    assert name == "commande-C0001.pdf"
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(data)).pages)
     assert "Confirmation de commande" in text and "Livret Prévention « Voix »" in text
 
     # No later change: validating again or modifying is refused, nothing moves.
@@ -435,7 +460,7 @@ def test_statements_per_save_do_not_grow_with_lines(app, demo, create_product, c
 def test_a_validation_that_rolls_back_sends_nothing(
     app, login_as, create_product, outbox, monkeypatch
 ):
-    import shop.blueprints.orders as views
+    import shop.ordering.orders as ordering
 
     product = create_product()
     browser = login_as("mgen-sd01")
@@ -446,7 +471,7 @@ def test_a_validation_that_rolls_back_sends_nothing(
     def broken_queue(**kwargs):
         raise RuntimeError("mail composition failed")
 
-    monkeypatch.setattr(views, "queue_email", broken_queue)
+    monkeypatch.setattr(ordering, "queue_email", broken_queue)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
         response = browser.post(f"/commande/{order.id}/valider", validate_form())
@@ -470,3 +495,94 @@ def test_modify_pressed_twice_puts_the_lines_back_once(app, login_as, create_pro
     with app.app_context():
         lines = db.session.query(BasketLine).all()
         assert [(line.product_id, line.quantity) for line in lines] == [(product, 4)]
+
+
+def test_saving_a_modification_whose_order_expired_keeps_the_basket_for_a_new_order(
+    app, login_as, create_product
+):
+    product = create_product(stock=50)
+    browser = login_as("mgen-sd01")
+    add(browser, product, 4)
+    save(browser)
+    order = only_order(app)
+    browser.post(f"/commande/{order.id}/modifier")
+    with time_machine.travel(utcnow() + timedelta(days=7, minutes=1), tick=False):
+        page = save(browser).get_data(as_text=True)
+        assert "Le délai de validation de la commande" in page
+        assert "Votre panier est conservé" in page
+        with app.app_context():  # committed with the refusal: the basket is its own again
+            basket = db.session.query(BasketLine).one().basket
+            assert basket.order_id is None and basket.lines[0].quantity == 4
+        assert "est enregistrée" in save(browser).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Order).count() == 2
+
+
+def test_validate_order_queues_the_confirmation_and_the_relay_attaches_the_pdf(
+    app, demo, create_product, monkeypatch, tmp_path
+):
+    """Validation owns its e-mail; the PDF is made when the relay sends, not while the
+    validation holds the shop-wide counter of confirmation numbers."""
+    from shop.clock import local_today, shop_timezone
+    from shop.documents import pdf
+    from shop.notifications import relay_outbox
+    from shop.ordering import basket as baskets
+    from shop.ordering import orders
+
+    monkeypatch.setitem(app.config, "SHOP_MAIL_FOLDER", str(tmp_path))
+    product = create_product(name="Livret Prévention « Voix »", stock=100)
+    with app.test_request_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        baskets.add_to_basket(account, product, 10, local_today())
+        account_id = account.id
+        order_id = orders.save_basket(account, utcnow(), shop_timezone(), 1).id
+        db.session.commit()
+
+    def no_pdf_now(*args, **kwargs):
+        raise AssertionError("order_pdf called during the validation")
+
+    with monkeypatch.context() as patch, app.test_request_context():
+        patch.setattr(pdf, "order_pdf", no_pdf_now)
+        order = orders.validate_order(
+            db.session.get(Account, account_id),
+            order_id,
+            reference="",
+            delivery=None,
+            now=utcnow(),
+            tz=shop_timezone(),
+            objects_per_year=2,
+            contact_email="siege@example.org",
+        )
+        assert order.validated_number == "C0001"
+        db.session.commit()
+    with app.app_context():
+        [mail] = db.session.query(OutboxMessage).all()
+        assert mail.kind == "order-validated" and mail.attach_order_id == order_id
+        assert mail.attachment_data is None  # nothing rendered at queue time
+        assert relay_outbox() == 1
+        attachments = sent_attachments(tmp_path, mail)
+    assert list(attachments) == ["commande-C0001.pdf"]
+    reader = PdfReader(BytesIO(attachments["commande-C0001.pdf"]))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Confirmation de commande" in text and "Livret Prévention « Voix »" in text
+
+
+def test_overseas_sections_keep_their_entitys_address_in_my_account(app, login_as):
+    from shop.models import AuditEntry
+
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-ar01").one()
+        account.entity = db.session.query(Entity).filter_by(code="S974").one()
+        db.session.commit()
+    browser = login_as("mgen-ar01")
+    response = browser.post(
+        "/mon-compte/adresse-livraison",
+        {"delivery_address": "ailleurs", "delivery_postcode": "97400", "delivery_city": "X"},
+    )
+    assert response.status_code == 302 and response.location.endswith("/mon-compte")
+    page = browser.get("/mon-compte").get_data(as_text=True)
+    assert "outre-mer ne peuvent pas modifier" in page
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-ar01").one()
+        assert account.delivery_address == "" and account.delivery()[2] == "SAINT-DENIS"
+        assert db.session.query(AuditEntry).count() == 0

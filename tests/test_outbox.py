@@ -90,3 +90,30 @@ def test_smtp_outside_this_machine_is_refused_by_the_test_guard(app):
 
     with pytest.raises(pytest.fail.Exception):
         smtplib.SMTP().connect("smtp.example.org", 25)
+
+
+def test_relay_never_commits_what_its_caller_left_pending(app, outbox):
+    """The relay owns its transactions: called with the caller's changes still open (added,
+    flushed, or written by a statement), it refuses, and those changes stay the caller's."""
+    from sqlalchemy import update
+
+    _queue(app)
+    with app.app_context():
+        db.session.add(
+            OutboxMessage(recipient="x@example.org", subject="S", body_text="B", kind="pending")
+        )
+        with pytest.raises(relay_module.CallerWorkPending):
+            relay_outbox()
+        db.session.flush()
+        with pytest.raises(relay_module.CallerWorkPending):
+            relay_outbox()
+        db.session.rollback()
+        db.session.execute(update(OutboxMessage).values(kind="changed"))
+        with pytest.raises(relay_module.CallerWorkPending):
+            relay_outbox()
+        db.session.rollback()
+        # Reads only, or after the caller's commit: the relay runs.
+        assert db.session.query(OutboxMessage).count() == 1
+        assert relay_outbox() == 1
+    [mail] = outbox()
+    assert mail.kind == "password-reset" and mail.status is OutboxStatus.SENT

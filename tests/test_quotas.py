@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import time_machine
+from sqlalchemy import event
 
 from shop.clock import local_today, shop_timezone, utcnow
 from shop.extensions import db
@@ -18,6 +19,7 @@ from shop.models import (
 )
 from shop.ordering import basket as baskets
 from shop.ordering import orders
+from shop.quota import Outcome
 from tests.test_orders import add, only_order, save
 from tests.test_orders_concurrency import race, validate
 
@@ -334,3 +336,33 @@ def test_a_modified_order_can_change_recipient_and_the_next_basket_starts_afresh
     add(browser, leaflet, 5)
     page = browser.get("/panier").get_data(as_text=True)
     assert 'data-testid="needs-update"' not in page and "BOURG-EN-BRESSE" in page
+
+
+def test_a_save_over_the_quota_is_one_transaction_that_lowers_the_basket(app, demo, create_product):
+    """The refusal and the lowered basket are one outcome of one domain call: the caller
+    commits once, and nothing of an order is written."""
+    leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
+    consume(app, "S001", leaflet, 45)
+    with app.test_request_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        baskets.add_to_basket(account, leaflet, 10, local_today())
+        db.session.commit()
+        commits, session = [], db.session()
+        count = commits.append
+        event.listen(session, "after_commit", count)
+        try:
+            outcome = orders.save(account, utcnow(), shop_timezone(), 1)
+            assert commits == []  # the domain never commits
+        finally:
+            event.remove(session, "after_commit", count)
+        db.session.commit()
+        assert outcome.order is None and not outcome.expired
+        assert "n'a pas été enregistrée" in str(outcome.refusal)
+        assert outcome.quota.outcome is Outcome.SOME_LOWERED
+        assert db.session.query(Order).filter_by(account_id=account.id).count() == 0
+    assert basket_lines(app) == {"LOGEMENT": 5}
+    with app.test_request_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        outcome = orders.save(account, utcnow(), shop_timezone(), 1)
+        assert outcome.refusal is None and outcome.order.lines[0].quantity == 5
+        db.session.commit()

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import escape
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
+from shop.accounts import audit
 from shop.clock import shop_timezone, utcnow
 from shop.errors import DomainError
 from shop.extensions import db
@@ -258,54 +259,115 @@ def request_password_reset(email: str) -> None:
         )
 
 
-def choose_password(account: Account, password: str) -> None:
+def choose_password(account: Account, password: str, email: str | None = None) -> None:
+    """Set the password chosen from an e-mailed link (and, on activation, the e-mail address
+    of reference the person may correct). The audit log says it changed, never what to."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
             _l("Le mot de passe doit contenir au moins %(n)s caractères.", n=MIN_PASSWORD_LENGTH),
             field="password",
         )
+    before = {"email": account.email, "password": "set" if account.password_hash else None}
+    if email:
+        account.email = email.strip().lower()
     account.set_password(password)
+    after = {"email": account.email, "password": "new"}
+    audit.record(account, "account.password", account, before, after)
+    db.session.flush()
+
+
+# Of an account, what its holder changes in "Mon compte".
+COORDINATES = ["last_name", "first_name", "email", "phone"]
+
+
+def update_coordinates(
+    account: Account, *, last_name: str, first_name: str, email: str, phone: str
+) -> None:
+    """ "Enregistrer les modifications" (Mon compte): the holder's own name, e-mail, phone.
+    Identifier, type and entity are head office's (:func:`update_account`)."""
+    before = audit.snapshot(account, COORDINATES)
+    account.last_name = last_name.strip()
+    account.first_name = first_name.strip()
+    account.email = email.strip().lower()
+    account.phone = phone.strip()
+    audit.record(account, "account.update", account, before, audit.snapshot(account, COORDINATES))
     db.session.flush()
 
 
 # --- sign-in ----------------------------------------------------------------------------
 
 
-def authenticate(identifier: str, password: str) -> Account:
-    """The account, or a DomainError with the message to show.
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in attempt gave: the ``account`` signed in, or ``refusal``, the message."""
 
-    After ``SHOP_LOGIN_MAX_FAILURES`` wrong passwords the account is locked for
-    ``SHOP_LOGIN_LOCK_MINUTES``; the failure counter is updated in the database so every
-    process sees it.
+    account: Account | None = None
+    refusal: DomainError | None = None
+
+
+WRONG_CREDENTIALS = _l("Nom d'utilisateur ou mot de passe incorrect.")
+
+
+def authenticate(identifier: str, password: str, now: datetime) -> SignIn:
+    """Sign in, or say why not.
+
+    A refusal is returned, not raised: a wrong password is counted, and the count must be
+    committed with the request although the sign-in is refused. After
+    ``SHOP_LOGIN_MAX_FAILURES`` wrong passwords in a row the account is locked for
+    ``SHOP_LOGIN_LOCK_MINUTES``. The count is one ``UPDATE ... RETURNING`` in the database:
+    concurrent wrong passwords (other processes, other threads) all count, and exactly the
+    one that reaches the limit locks the account.
     """
-    wrong = DomainError(_l("Nom d'utilisateur ou mot de passe incorrect."))
     account = db.session.scalar(
         select(Account).where(Account.identifier == normalise_identifier(identifier))
     )
     if account is None or not account.active or account.password_hash is None:
-        raise wrong
-    now = utcnow()
+        return SignIn(refusal=DomainError(WRONG_CREDENTIALS))
     if account.locked_until is not None and account.locked_until > now:
-        raise DomainError(
-            _l(
-                "Trop de tentatives de connexion. Réessayez dans quelques minutes "
-                "ou utilisez « Mot de passe oublié »."
+        return SignIn(
+            refusal=DomainError(
+                _l(
+                    "Trop de tentatives de connexion. Réessayez dans quelques minutes "
+                    "ou utilisez « Mot de passe oublié »."
+                )
             )
         )
     if not account.check_password(password):
-        account.failed_logins += 1
-        if account.failed_logins >= current_app.config["SHOP_LOGIN_MAX_FAILURES"]:
-            account.locked_until = now + timedelta(
-                minutes=current_app.config["SHOP_LOGIN_LOCK_MINUTES"]
-            )
-            account.failed_logins = 0
-        db.session.commit()  # the failure must count even though sign-in is refused
-        raise wrong
+        _count_failure(account, now)
+        return SignIn(refusal=DomainError(WRONG_CREDENTIALS))
     if not account.within_mandate(now.astimezone(shop_timezone()).date()):
-        raise DomainError(
-            _l("Votre accès n'est pas ouvert à cette date. Contactez l'administrateur du siège.")
+        return SignIn(
+            refusal=DomainError(
+                _l(
+                    "Votre accès n'est pas ouvert à cette date. Contactez l'administrateur "
+                    "du siège."
+                )
+            )
         )
     account.failed_logins = 0
     account.locked_until = None
     account.last_login_at = now
-    return account
+    db.session.flush()
+    return SignIn(account=account)
+
+
+def _count_failure(account: Account, now: datetime) -> None:
+    account_id = account.id
+    failures = db.session.execute(
+        update(Account)
+        .where(Account.id == account_id)
+        .values(failed_logins=Account.failed_logins + 1)
+        .returning(Account.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    if failures >= current_app.config["SHOP_LOGIN_MAX_FAILURES"]:
+        db.session.execute(
+            update(Account)
+            .where(Account.id == account_id)
+            .values(
+                failed_logins=0,
+                locked_until=now + timedelta(minutes=current_app.config["SHOP_LOGIN_LOCK_MINUTES"]),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    db.session.expire(account, ["failed_logins", "locked_until"])

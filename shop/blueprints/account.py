@@ -7,15 +7,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 from wtforms import EmailField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from shop import accounts
 from shop.clock import utcnow
-from shop.extensions import db
-from shop.models import Allocation, DeliveryStatus, Order, OrderStatus
-from shop.ordering.orders import order_totals
+from shop.models import DeliveryStatus, OrderStatus
+from shop.ordering.basket import update_delivery_address
+from shop.ordering.orders import order_totals, own_orders
+from shop.quota.store import allocations_since
+from shop.web.boundary import on_refusal
 
 bp = Blueprint("account", __name__, url_prefix="/mon-compte")
 
@@ -43,23 +44,12 @@ def _page(coordinates: CoordinatesForm | None = None, delivery: DeliveryForm | N
         formdata=None,
         data={"delivery_address": address, "delivery_postcode": postcode, "delivery_city": city},
     )
-    own_orders = db.session.scalars(
-        select(Order)
-        .where(Order.account_id == account.id)
-        .order_by(Order.created_at.desc())
-        .options(selectinload(Order.lines))
-    ).all()
+    orders = own_orders(account)
     now = utcnow()
     # "En cours": until the goods arrive (saved, then pooled, then on their way) or cancelled.
-    in_progress = [o for o in own_orders if o.delivery_status is not DeliveryStatus.DELIVERED]
-    validated = [o for o in own_orders if o.validated_number is not None]
-    entity_ids = [e.id for e in account.orderable_entities()]
-    allocations = db.session.scalars(
-        select(Allocation)
-        .where(Allocation.entity_id.in_(entity_ids), Allocation.year >= now.year - 1)
-        .options(joinedload(Allocation.entity), joinedload(Allocation.product))
-        .order_by(Allocation.year.desc(), Allocation.entity_id)
-    ).all()
+    in_progress = [o for o in orders if o.delivery_status is not DeliveryStatus.DELIVERED]
+    validated = [o for o in orders if o.validated_number is not None]
+    allocations = allocations_since([e.id for e in account.orderable_entities()], now.year - 1)
     return render_template(
         "account/show.html",
         allocations=allocations,
@@ -67,7 +57,7 @@ def _page(coordinates: CoordinatesForm | None = None, delivery: DeliveryForm | N
         delivery=delivery,
         in_progress=in_progress,
         validated=validated,
-        totals={o.id: order_totals(o) for o in own_orders},
+        totals={o.id: order_totals(o) for o in orders},
         now=now,
         OrderStatus=OrderStatus,
     )
@@ -85,12 +75,13 @@ def update_coordinates():
     form = CoordinatesForm()
     if not form.validate_on_submit():
         return _page(coordinates=form), 400
-    account = current_user
-    account.last_name = form.last_name.data.strip()
-    account.first_name = form.first_name.data.strip()
-    account.email = form.email.data.strip().lower()
-    account.phone = (form.phone.data or "").strip()
-    db.session.commit()
+    accounts.update_coordinates(
+        current_user._get_current_object(),  # not the proxy: the audit log names its type
+        last_name=form.last_name.data,
+        first_name=form.first_name.data,
+        email=form.email.data,
+        phone=form.phone.data or "",
+    )
     flash(_("Vos coordonnées sont enregistrées."), "success")
     return redirect(url_for("account.show"))
 
@@ -98,22 +89,15 @@ def update_coordinates():
 @bp.post("/adresse-livraison")
 @login_required
 def update_delivery():
-    account = current_user
-    if account.entity.overseas:
-        flash(
-            _(
-                "Les sections d'outre-mer ne peuvent pas modifier leur adresse de livraison "
-                "(surtaxes douanières)."
-            ),
-            "danger",
-        )
-        return redirect(url_for("account.show"))
     form = DeliveryForm()
+    on_refusal(back=url_for("account.show"))  # overseas sections: their entity's address
     if not form.validate_on_submit():
         return _page(delivery=form), 400
-    account.delivery_address = form.delivery_address.data.strip()
-    account.delivery_postcode = form.delivery_postcode.data.strip()
-    account.delivery_city = form.delivery_city.data.strip()
-    db.session.commit()
+    update_delivery_address(
+        current_user._get_current_object(),
+        form.delivery_address.data,
+        form.delivery_postcode.data,
+        form.delivery_city.data,
+    )
     flash(_("Votre adresse de livraison est enregistrée."), "success")
     return redirect(url_for("account.show"))

@@ -11,8 +11,8 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField, Submit
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from shop import accounts
-from shop.errors import DomainError
-from shop.extensions import db
+from shop.clock import utcnow
+from shop.web.boundary import on_refusal
 from shop.web.params import local_path
 
 bp = Blueprint("auth", __name__)
@@ -58,14 +58,12 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            account = accounts.authenticate(form.identifier.data, form.password.data)
-        except DomainError as error:
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            login_user(account, remember=form.remember.data)
+        attempt = accounts.authenticate(form.identifier.data, form.password.data, utcnow())
+        if attempt.account is not None:
+            login_user(attempt.account, remember=form.remember.data)
             return redirect(local_path(request.args.get("next"), url_for("main.index")))
+        # Refused, but answered normally: a wrong password's count is committed.
+        flash(str(attempt.refusal), "danger")
     return render_template("auth/login.html", form=form)
 
 
@@ -82,7 +80,6 @@ def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
-        db.session.commit()
         # The same answer whether or not the address is known.
         flash(
             _(
@@ -104,18 +101,20 @@ def choose_password(token: str):
     if account is None:
         return render_template("auth/token_invalid.html"), 400
     form = ChoosePasswordForm(data={"email": account.email})
+    on_refusal(form=form, render=lambda: _choose_password_page(form, account, purpose))
     if form.validate_on_submit():
-        try:
-            if purpose == accounts.ACTIVATION and form.email.data:
-                account.email = form.email.data.strip().lower()
-            accounts.choose_password(account, form.password.data)
-        except DomainError as error:
-            form.password.errors.append(str(error))
-        else:
-            db.session.commit()
-            logout_user()
-            flash(_("Votre mot de passe est enregistré. Vous pouvez vous connecter."), "success")
-            return redirect(url_for("auth.login"))
+        accounts.choose_password(
+            account,
+            form.password.data,
+            email=form.email.data if purpose == accounts.ACTIVATION else None,
+        )
+        logout_user()
+        flash(_("Votre mot de passe est enregistré. Vous pouvez vous connecter."), "success")
+        return redirect(url_for("auth.login"))
+    return _choose_password_page(form, account, purpose)
+
+
+def _choose_password_page(form: ChoosePasswordForm, account, purpose: str):
     return render_template(
         "auth/choose_password.html",
         form=form,

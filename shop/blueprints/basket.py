@@ -4,25 +4,27 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shop.blueprints.guards import orderer_required
 from shop.clock import local_today
 from shop.errors import DomainError
-from shop.extensions import db
 from shop.ordering import basket as baskets
-from shop.web.params import local_path
+from shop.web.boundary import on_refusal
+from shop.web.params import form_id, form_int, local_path
 
 bp = Blueprint("basket", __name__, url_prefix="/panier")
 
-MAX_DIGITS = 9
+INVALID_QUANTITY = _l("Quantité non valide : choisissez une quantité dans la liste.")
 
 
-def _int_field(name: str) -> int | None:
-    raw = request.form.get(name, "").strip()
-    if not raw.isdigit() or len(raw) > MAX_DIGITS:  # isdigit refuses "-3", "1.5", "abc"
-        return None
-    return int(raw)
+def _quantity() -> int:
+    """The quantity chosen in the list; refused with the message when it is none."""
+    quantity = form_int("quantity")
+    if quantity is None:
+        raise DomainError(INVALID_QUANTITY, field="quantity")
+    return quantity
 
 
 @bp.get("")
@@ -37,23 +39,14 @@ def show():
 @bp.post("/ajouter")
 @orderer_required
 def add():
-    product_id = _int_field("product_id")
-    quantity = _int_field("quantity")
-    if product_id is None:
-        abort(404)
+    product_id = form_id("product_id")
     back = local_path(request.form.get("next"), url_for("basket.show"))
-    if quantity is None:
-        flash(_("Quantité non valide : choisissez une quantité dans la liste."), "danger")
-        return redirect(back)
+    on_refusal(back=back)
+    quantity = _quantity()
     try:
         line = baskets.add_to_basket(current_user, product_id, quantity, local_today())
     except baskets.UnknownProduct:
         abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return redirect(back)
-    db.session.commit()
     flash(
         _(
             "« %(name)s » : %(quantity)s dans votre panier.",
@@ -68,19 +61,12 @@ def add():
 @bp.post("/produit/<int:product_id>/quantite")
 @orderer_required
 def update_quantity(product_id: int):
-    quantity = _int_field("quantity")
-    if quantity is None:
-        flash(_("Quantité non valide : choisissez une quantité dans la liste."), "danger")
-        return redirect(url_for("basket.show"))
+    on_refusal(back=url_for("basket.show"))
+    quantity = _quantity()
     try:
         baskets.set_quantity(current_user, product_id, quantity, local_today())
     except baskets.UnknownProduct:
         abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return redirect(url_for("basket.show"))
-    db.session.commit()
     flash(_("La quantité a été mise à jour."), "success")
     return redirect(url_for("basket.show"))
 
@@ -92,7 +78,6 @@ def remove(product_id: int):
         baskets.remove_line(current_user, product_id)
     except baskets.UnknownProduct:
         abort(404)
-    db.session.commit()
     flash(_("Le produit a été retiré de votre panier."), "success")
     return redirect(url_for("basket.show"))
 
@@ -101,6 +86,5 @@ def remove(product_id: int):
 @orderer_required
 def empty():
     baskets.empty_basket(current_user)
-    db.session.commit()
     flash(_("Votre panier a été vidé."), "success")
     return redirect(url_for("basket.show"))

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import login_required
-from sqlalchemy import select
 
-from shop.catalog.queries import search_products, shop_products
+from shop.catalog.queries import find_category, search_products, shop_products
 from shop.extensions import db
-from shop.models import Category, Product, ShopKind
+from shop.models import Product, ShopKind
+from shop.web.params import enum_value, get_or_404
 
 bp = Blueprint("catalog", __name__)
 
 
 def _shop_or_404(value: str) -> ShopKind:
-    try:
-        return ShopKind(value)
-    except ValueError:
+    kind = enum_value(ShopKind, value)
+    if kind is None:
         abort(404)
+    return kind
 
 
 @bp.get("/boutique/<shop>")
@@ -27,9 +27,7 @@ def shop(shop: str, slug: str | None = None):
     kind = _shop_or_404(shop)
     category = None
     if slug is not None:
-        category = db.session.scalar(
-            select(Category).where(Category.slug == slug, Category.shop == kind)
-        )
+        category = find_category(kind, slug)
         if category is None:
             abort(404)
     page = db.paginate(
@@ -53,7 +51,7 @@ def search():
 @bp.get("/produit/<int:product_id>")
 @login_required
 def product(product_id: int):
-    item = db.session.get(Product, product_id)
-    if item is None or not item.active:
+    item = get_or_404(Product, product_id)
+    if not item.active:
         abort(404)
     return render_template("catalog/product.html", product=item)

@@ -10,7 +10,6 @@ from flask import (
     make_response,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,14 +22,11 @@ from wtforms.validators import DataRequired, Length, Optional
 from shop.blueprints.guards import orderer_required
 from shop.clock import shop_timezone, utcnow
 from shop.documents.pdf import order_pdf
-from shop.errors import DomainError
-from shop.extensions import db
 from shop.models import OrderStatus
-from shop.notifications import queue_email
 from shop.ordering import fulfilment, orders, workflow
-from shop.ordering.basket import find_basket
 from shop.quota import Outcome
-from shop.web.boundary import error_beside_field
+from shop.web.boundary import on_refusal
+from shop.web.params import form_id
 
 bp = Blueprint("orders", __name__)
 
@@ -90,12 +86,6 @@ def _flash_quota(outcome: Outcome) -> None:
     flash(str(message), category)
 
 
-def _flash_error(error: DomainError) -> None:
-    flash(str(error), "danger")
-    for problem in getattr(error, "problems", []):
-        flash(str(problem), "danger")
-
-
 def _own_order_or_404(order_id: int):
     try:
         return orders.find_own_order(current_user, order_id)
@@ -106,67 +96,44 @@ def _own_order_or_404(order_id: int):
 @bp.post("/panier/enregistrer")
 @orderer_required
 def save():
+    on_refusal(back=url_for("basket.show"))
     try:
-        order = orders.save_basket(
+        outcome = orders.save(
             current_user, utcnow(), shop_timezone(), current_app.config["SHOP_DISPATCH_WEEKDAY"]
         )
     except orders.OrderNotFound:
         abort(404)
-    except orders.QuotaExceeded as error:
-        db.session.rollback()
-        recipient_id = _recipient_id()
-        _entity, result = orders.update_recipient(
-            current_user, recipient_id, utcnow(), shop_timezone()
+    if outcome.order is not None:
+        flash(
+            _(
+                "Votre commande %(number)s est enregistrée : les produits sont réservés "
+                "jusqu'à sa validation.",
+                number=outcome.order.number,
+            ),
+            "success",
         )
-        db.session.commit()
-        flash(str(error), "danger")
-        _flash_quota(result.outcome)
-        return redirect(url_for("basket.show"))
-    except orders.OrderExpired as error:
-        db.session.rollback()
-        orders.detach_basket(current_user)
-        db.session.commit()
-        flash(str(error), "danger")
+        return redirect(url_for("orders.show", order_id=outcome.order.id))
+    flash(str(outcome.refusal), "danger")
+    if outcome.quota is not None:
+        _flash_quota(outcome.quota.outcome)
+    elif outcome.expired:
         flash(
             _("Votre panier est conservé : enregistrez-le pour en faire une nouvelle commande."),
             "info",
         )
-        return redirect(url_for("basket.show"))
-    except DomainError as error:
-        db.session.rollback()
-        _flash_error(error)
-        return redirect(url_for("basket.show"))
-    db.session.commit()
-    flash(
-        _(
-            "Votre commande %(number)s est enregistrée : les produits sont réservés jusqu'à sa "
-            "validation.",
-            number=order.number,
-        ),
-        "success",
-    )
-    return redirect(url_for("orders.show", order_id=order.id))
-
-
-def _recipient_id() -> int:
-    basket = find_basket(current_user)
-    if basket is not None and basket.recipient_entity_id is not None:
-        return basket.recipient_entity_id
-    return current_user.entity_id
+    return redirect(url_for("basket.show"))
 
 
 @bp.post("/panier/entite")
 @orderer_required
 def update_recipient():
     """ "Mettre à jour": the chosen "Entité du destinataire" and its monthly quotas."""
-    raw = request.form.get("entity_id", "")
-    if not raw.isdigit() or len(raw) > 9:
-        abort(404)
     try:
-        _entity, result = orders.update_recipient(current_user, int(raw), utcnow(), shop_timezone())
+        _entity, result = orders.update_recipient(
+            current_user, form_id("entity_id"), utcnow(), shop_timezone()
+        )
     except orders.OrderNotFound:
         abort(404)
-    db.session.commit()
     _flash_quota(result.outcome)
     return redirect(url_for("basket.show"))
 
@@ -222,15 +189,11 @@ def pdf(order_id: int):
 @bp.post("/commande/<int:order_id>/modifier")
 @orderer_required
 def modify(order_id: int):
+    on_refusal(back=url_for("orders.show", order_id=order_id))
     try:
         order = orders.start_modification(current_user, order_id, utcnow())
     except orders.OrderNotFound:
         abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        _flash_error(error)
-        return redirect(url_for("orders.show", order_id=order_id))
-    db.session.commit()
     flash(
         _(
             "La commande %(number)s est dans votre panier : modifiez-la puis enregistrez-la. "
@@ -249,6 +212,13 @@ def validate(order_id: int):
     form = ValidateForm()
     if not form.validate_on_submit():
         return _render_order(order, form, 400)
+    # A refusal naming a field (the delivery address) shows beside it, the order again;
+    # any other one is a message on the order's page.
+    on_refusal(
+        form=form,
+        render=lambda: _render_order(_own_order_or_404(order_id), form, 400),
+        back=url_for("orders.show", order_id=order_id),
+    )
     try:
         order = orders.validate_order(
             current_user,
@@ -260,29 +230,8 @@ def validate(order_id: int):
             objects_per_year=current_app.config["SHOP_OBJECT_ORDERS_PER_YEAR"],
             contact_email=current_app.config["SHOP_HEAD_OFFICE_EMAIL"],
         )
-        totals = orders.order_totals(order)
-        queue_email(
-            recipient=order.account.email,
-            kind="order-validated",
-            template="order_validated",
-            locale=order.account.locale,
-            attachment=(
-                f"commande-{order.validated_number}.pdf",
-                "application/pdf",
-                order_pdf(order, totals),
-            ),
-            order=order,
-            totals=totals,
-        )
     except orders.OrderNotFound:
         abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        if error_beside_field(form, error):
-            return _render_order(_own_order_or_404(order_id), form, 400)
-        _flash_error(error)
-        return redirect(url_for("orders.show", order_id=order_id))
-    db.session.commit()
     flash(
         _(
             "Votre commande %(saved)s est validée sous le numéro %(number)s. Un email "

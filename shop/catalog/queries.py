@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, select
 
+from shop.extensions import db
 from shop.models import Category, Product, ShopKind
 from shop.models.catalog import fold
+
+
+def find_category(shop: ShopKind, slug: str) -> Category | None:
+    """The shop's category with this slug, if any."""
+    return db.session.scalar(select(Category).where(Category.slug == slug, Category.shop == shop))
 
 
 def shop_products(shop: ShopKind, category: Category | None = None) -> Select:

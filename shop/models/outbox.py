@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.clock import utcnow
@@ -43,3 +43,7 @@ class OutboxMessage(db.Model):
     attachment_name: Mapped[str | None] = mapped_column(String(255))
     attachment_type: Mapped[str | None] = mapped_column(String(100))
     attachment_data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Or the order whose PDF goes with it, made by the relay when it sends: rendering it
+    # where the message is queued would hold that transaction's locks (a validation holds
+    # the shop-wide counter of confirmation numbers).
+    attach_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))

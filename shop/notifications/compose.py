@@ -9,7 +9,7 @@ from sqlalchemy import insert
 
 from shop.clock import utcnow
 from shop.extensions import db
-from shop.models import OutboxMessage, OutboxStatus
+from shop.models import Order, OutboxMessage, OutboxStatus
 
 
 def _has_template(name: str) -> bool:
@@ -52,17 +52,21 @@ def queue_email(
     template: str,
     locale: str = "fr",
     attachment: tuple[str, str, bytes] | None = None,
+    attach_order: Order | None = None,
     **context,
 ) -> OutboxMessage:
     """Add a message to the outbox in the current transaction; it is sent after commit.
 
-    ``attachment`` is ``(file name, content type, data)``.
+    ``attachment`` is ``(file name, content type, data)``; ``attach_order`` (a flushed order)
+    asks the relay to attach that order's PDF, made when the message is sent.
     """
     message = OutboxMessage(
         recipient=recipient, kind=kind, **render_email(template, locale, **context)
     )
     if attachment is not None:
         message.attachment_name, message.attachment_type, message.attachment_data = attachment
+    if attach_order is not None:
+        message.attach_order_id = attach_order.id
     db.session.add(message)
     _mark_queued()
     return message

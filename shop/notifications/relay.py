@@ -7,27 +7,48 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_mail import Message
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from shop.clock import utcnow
+from shop.documents import pdf
 from shop.extensions import db, mail
-from shop.models import OutboxMessage, OutboxStatus
+from shop.models import Order, OutboxMessage, OutboxStatus
+from shop.ordering.pricing import compute_totals
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 
+_WROTE = "shop.session.wrote"
+
+
+class CallerWorkPending(RuntimeError):
+    """The relay was called with the caller's changes neither committed nor rolled back."""
+
 
 def relay_outbox(limit: int = 50) -> int:
     """Send the pending messages that are due; return how many went out.
+
+    The relay owns its transactions: it claims, sends and commits in a transaction of its
+    own. It is called once the caller's work is committed (the request's ``after_request``
+    hook, the CLI, the scheduler) and raises :class:`CallerWorkPending` rather than commit
+    changes someone else left in the session.
 
     Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite transactions are
     ``BEGIN IMMEDIATE``), so two relays never send the same message. A failed attempt is
     counted and retried later with a growing delay; after ``MAX_ATTEMPTS`` the message is
     marked failed for an admin to see.
     """
-    db.session.commit()  # start from a clean transaction: the claim must be our own
+    session = db.session()
+    if has_pending_writes(session):
+        raise CallerWorkPending(
+            "relay_outbox() sends in transactions of its own: commit or roll back the "
+            "caller's changes first"
+        )
+    session.rollback()  # end the caller's reads, if any: the claim must be a fresh transaction
     query = (
         select(OutboxMessage)
         .where(
@@ -61,6 +82,35 @@ def relay_outbox(limit: int = 50) -> int:
     return sent
 
 
+def has_pending_writes(session: Session) -> bool:
+    """Whether the session's transaction holds changes, flushed or not, not yet committed."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _flush_context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed or rolled back, not a savepoint
+        session.info.pop(_WROTE, None)
+
+
+def order_attachment(order: Order) -> tuple[str, str, bytes]:
+    """The order's PDF for its e-mail, in the language of the account it goes to."""
+    with force_locale(order.account.locale):
+        data = pdf.order_pdf(order, compute_totals(order.lines, order.shipping))
+    return f"commande-{order.display_number}.pdf", "application/pdf", data
+
+
 def deliver(message: OutboxMessage) -> None:
     mail_message = Message(
         subject=message.subject,
@@ -73,6 +123,8 @@ def deliver(message: OutboxMessage) -> None:
         mail_message.attach(
             message.attachment_name, message.attachment_type, message.attachment_data
         )
+    if message.attach_order_id is not None:
+        mail_message.attach(*order_attachment(db.session.get(Order, message.attach_order_id)))
     transport = current_app.config["SHOP_MAIL_TRANSPORT"]
     if transport == "folder":
         folder = Path(current_app.config["SHOP_MAIL_FOLDER"])

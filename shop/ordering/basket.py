@@ -15,6 +15,7 @@ from flask_babel import lazy_ngettext as _nl
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from shop.accounts import audit
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import Account, Basket, BasketLine, Entity, Order, Product, ShopKind
@@ -198,6 +199,31 @@ class BasketView:
     @property
     def empty(self) -> bool:
         return not self.totals.lines
+
+
+OVERSEAS_ADDRESS_FIXED = _l(
+    "Les sections d'outre-mer ne peuvent pas modifier leur adresse de livraison "
+    "(surtaxes douanières)."
+)
+
+
+def require_address_changeable(entity: Entity, field: str | None = None) -> None:
+    """Overseas sections are delivered at their entity's address, nowhere else: a change
+    would incur customs surcharges."""
+    if entity.overseas:
+        raise BasketError(OVERSEAS_ADDRESS_FIXED, field=field)
+
+
+def update_delivery_address(account: Account, address: str, postcode: str, city: str) -> None:
+    """ "Enregistrer l'adresse de livraison" (Mon compte): where the account's own orders go."""
+    require_address_changeable(account.entity)
+    fields = ["delivery_address", "delivery_postcode", "delivery_city"]
+    before = audit.snapshot(account, fields)
+    account.delivery_address = address.strip()
+    account.delivery_postcode = postcode.strip()
+    account.delivery_city = city.strip()
+    audit.record(account, "account.update", account, before, audit.snapshot(account, fields))
+    db.session.flush()
 
 
 def delivery_address(account: Account, recipient: Entity) -> tuple[str, str, str]:

@@ -1,8 +1,10 @@
 """The order life cycle: save (reserve), modify, validate.
 
-Each function works inside the caller's transaction and only flushes; the view commits. A
-refused action raises :class:`OrderError` before anything is written, or the view's rollback
-undoes what was flushed: nothing is ever half-saved.
+Each function works inside the caller's transaction and only flushes; the request's boundary
+commits. A refused action raises :class:`OrderError` and the boundary's rollback undoes what
+was flushed: nothing is ever half-saved. Saving is the exception that keeps what its refusal
+did: :func:`save` returns a :class:`SaveOutcome`, the basket lowered to the monthly quotas or
+detached from its expired order, and that is committed with the request.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from zoneinfo import ZoneInfo
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from shop.errors import DomainError
 from shop.extensions import db
@@ -32,14 +35,19 @@ from shop.models import (
     Product,
     ShopKind,
 )
+from shop.notifications import queue_email
 from shop.ordering import workflow
-from shop.ordering.basket import delivery_address, lock_basket, recipient_entity
+from shop.ordering.basket import (
+    delivery_address,
+    lock_basket,
+    recipient_entity,
+    require_address_changeable,
+)
 from shop.ordering.pricing import Totals, compute_totals
 from shop.ordering.reservations import add_reserved, lock_products, reclaim_expired
 from shop.ordering.shipping import estimate_shipping
-from shop.quota import QuotaResult, may_validate_another, year_bounds
-from shop.quota import check as check_quota
-from shop.quota.store import quota_lines
+from shop.quota import QuotaResult, may_validate_another
+from shop.quota.store import check_month, validated_object_orders
 
 VALIDATION_DAYS = 7
 REMINDER_DAYS_BEFORE = 3
@@ -222,17 +230,15 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     if problems:
         raise OrderError(_l("Votre commande n'a pas été enregistrée."), problems=problems)
     # The monthly quota, checked under the (entity, product, month) locks: never passed.
-    quota = check_quota(
-        quota_lines(
-            recipient.id,
-            wanted,
-            products,
-            month_of=order.created_at if order is not None else now,
-            now=now,
-            tz=tz,
-            exclude_order_id=order.id if order is not None else None,
-            lock=True,
-        )
+    quota = check_month(
+        recipient.id,
+        wanted,
+        products,
+        month_of=order.created_at if order is not None else now,
+        now=now,
+        tz=tz,
+        exclude_order_id=order.id if order is not None else None,
+        lock=True,
     )
     if quota.lowered:
         raise QuotaExceeded(_l("Votre commande n'a pas été enregistrée."), quota)
@@ -319,27 +325,70 @@ def update_recipient(
     if entity is None:
         raise OrderNotFound(_l("Vous ne pouvez pas commander pour cette entité."))
     wanted = {line.product_id: line.quantity for line in basket.lines if line.quantity > 0}
-    basket.recipient_entity_id = None if entity.id == account.entity_id else entity.id
     products = {line.product_id: line.product for line in basket.lines}
     month_of = now
     if basket.order_id is not None and basket.order is not None:
         month_of = basket.order.created_at
-    result = check_quota(
-        quota_lines(
-            entity.id,
-            wanted,
-            products,
-            month_of=month_of,
-            now=now,
-            tz=tz,
-            exclude_order_id=basket.order_id,
-        )
+    result = check_month(
+        entity.id,
+        wanted,
+        products,
+        month_of=month_of,
+        now=now,
+        tz=tz,
+        exclude_order_id=basket.order_id,
     )
+    _fit_to_quota(account, basket, entity, result)
+    return entity, result
+
+
+def _fit_to_quota(account: Account, basket, entity: Entity, result: QuotaResult) -> None:
+    """Send the basket to ``entity`` with its lines lowered to what the quota allows; the
+    basket remembers it was checked for this entity."""
+    basket.recipient_entity_id = None if entity.id == account.entity_id else entity.id
     for line in basket.lines:
         line.quantity = result.quantities.get(line.product_id, 0)
     basket.quota_checked_entity_id = entity.id
     db.session.flush()
-    return entity, result
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What "Enregistrer votre commande" did.
+
+    Either ``order``, saved; or ``refusal``, the message saying why not, with what was done
+    to the basket so the next try can succeed: lowered to the recipient's monthly quotas
+    (``quota``, their verdict) or detached from the order that expired meanwhile
+    (``expired``).
+    """
+
+    order: Order | None = None
+    refusal: OrderError | None = None
+    quota: QuotaResult | None = None
+
+    @property
+    def expired(self) -> bool:
+        return isinstance(self.refusal, OrderExpired)
+
+
+def save(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday: int) -> SaveOutcome:
+    """ "Enregistrer votre commande", all of it in the caller's one transaction.
+
+    :func:`save_basket`, and when the monthly quota or the modified order's deadline refuses
+    it, what the user must find in the basket afterwards: its quantities fitted to the quota,
+    or the lines kept for a new order. Nothing was written for the order itself (the refusal
+    comes before), so the caller commits the outcome whichever it is. Any other refusal is
+    raised.
+    """
+    try:
+        return SaveOutcome(order=save_basket(account, now, tz, dispatch_weekday))
+    except QuotaExceeded as error:
+        basket = lock_basket(account)
+        _fit_to_quota(account, basket, recipient_of(account, basket), error.result)
+        return SaveOutcome(refusal=error, quota=error.result)
+    except OrderExpired as error:
+        detach_basket(account)
+        return SaveOutcome(refusal=error)
 
 
 def start_modification(account: Account, order_id: int, now: datetime) -> Order:
@@ -396,6 +445,9 @@ def validate_order(
     click) sees the other's result, exactly one wins; and with its products locked, the
     order's reservation is checked whole, in case a saver whose clock had passed the
     deadline reclaimed it a moment earlier.
+
+    The confirmation e-mail is queued here, whoever validates (a page, a script, the demo):
+    it leaves with the commit, its PDF made by the relay.
     """
     basket = lock_basket(account)
     order = _lock_own_order(account, order_id)
@@ -411,14 +463,7 @@ def validate_order(
     if order.shop is ShopKind.OBJECTS:
         _check_yearly_object_orders(order, now, tz, objects_per_year, contact_email)
     if delivery is not None and _delivery_changed(order, delivery):
-        if order.entity.overseas:
-            raise OrderError(
-                _l(
-                    "Les sections d'outre-mer ne peuvent pas modifier leur adresse de livraison "
-                    "(surtaxes douanières)."
-                ),
-                field="delivery_address",
-            )
+        require_address_changeable(order.entity, field="delivery_address")
         order.delivery_name = delivery.name
         order.delivery_address = delivery.address
         order.delivery_postcode = delivery.postcode
@@ -436,6 +481,17 @@ def validate_order(
         basket.lines.clear()
         basket.order_id = None
     db.session.flush()
+    # The confirmation, sent after the commit. Its PDF is made by the relay when it sends
+    # (``attach_order``), not here where every validation in the shop waits on the counter.
+    queue_email(
+        recipient=order.account.email,
+        kind="order-validated",
+        template="order_validated",
+        locale=order.account.locale,
+        attach_order=order,
+        order=order,
+        totals=order_totals(order),
+    )
     return order
 
 
@@ -459,21 +515,7 @@ def _delivery_changed(order: Order, delivery: DeliveryAddress) -> bool:
 def _check_yearly_object_orders(
     order: Order, now: datetime, tz: ZoneInfo, limit: int, contact_email: str
 ) -> None:
-    # Lock the entity: two validations for the same entity count one after the other.
-    db.session.execute(
-        select(Entity.id).where(Entity.id == order.entity_id).with_for_update(key_share=True)
-    )
-    year_start, year_end = year_bounds(now, tz)
-    validated = db.session.scalar(
-        select(func.count(Order.id)).where(
-            Order.entity_id == order.entity_id,
-            Order.shop == ShopKind.OBJECTS,
-            Order.status == OrderStatus.VALIDATED,
-            Order.validated_at >= year_start,
-            Order.validated_at < year_end,
-        )
-    )
-    if not may_validate_another(validated, limit):
+    if not may_validate_another(validated_object_orders(order.entity_id, now, tz), limit):
         raise OrderError(
             _nl(
                 "Les commandes d'objets sur stock sont limitées à %(num)s par an et par entité. "
@@ -495,6 +537,18 @@ def find_own_order(account: Account, order_id: int) -> Order:
     if order is None:
         raise OrderNotFound(_l("Commande introuvable."))
     return order
+
+
+def own_orders(account: Account) -> list[Order]:
+    """The account's orders, newest first, with their lines ("Mon compte")."""
+    return list(
+        db.session.scalars(
+            select(Order)
+            .where(Order.account_id == account.id)
+            .order_by(Order.created_at.desc())
+            .options(selectinload(Order.lines))
+        )
+    )
 
 
 def order_totals(order: Order) -> Totals:

@@ -1,8 +1,12 @@
-"""Monthly quotas against the database: limits, what counts, and the per-month locks.
+"""Quotas against the database: limits, what counts, and the locks taken to count.
 
 What counts against an entity's month: the quantities of its orders created in that calendar
 month (shop time zone) that are validated, or saved and still within their deadline. Expired
-and cancelled orders never count.
+and cancelled orders never count. What counts against its year of objects: its orders of
+objects validated that calendar year.
+
+The ordering service asks here (:func:`check_month`, :func:`validated_object_orders`) and
+applies the plain rules of :mod:`shop.quota.monthly` and :mod:`shop.quota.yearly`.
 """
 
 from __future__ import annotations
@@ -13,10 +17,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
 
 from shop.extensions import db
-from shop.models import EntityQuota, Order, OrderLine, OrderStatus, Product, QuotaLock
-from shop.quota import QuotaLine, month_bounds, month_key
+from shop.models import (
+    Allocation,
+    Entity,
+    EntityQuota,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    QuotaLock,
+    ShopKind,
+)
+from shop.quota import QuotaLine, QuotaResult, check, month_bounds, month_key, year_bounds
 
 
 def monthly_limits(entity_id: int, products: list[Product]) -> dict[int, int | None]:
@@ -114,3 +129,63 @@ def quota_lines(
         )
         for pid, quantity in wanted.items()
     ]
+
+
+def check_month(
+    entity_id: int,
+    wanted: dict[int, int],
+    products: dict[int, Product],
+    *,
+    month_of: datetime,
+    now: datetime,
+    tz: ZoneInfo,
+    exclude_order_id: int | None = None,
+    lock: bool = False,
+) -> QuotaResult:
+    """The monthly quota's verdict on these quantities for the entity (locked with ``lock``:
+    then nobody else can consume the same quotas before this transaction ends)."""
+    return check(
+        quota_lines(
+            entity_id,
+            wanted,
+            products,
+            month_of=month_of,
+            now=now,
+            tz=tz,
+            exclude_order_id=exclude_order_id,
+            lock=lock,
+        )
+    )
+
+
+def validated_object_orders(entity_id: int, now: datetime, tz: ZoneInfo) -> int:
+    """How many orders of objects the entity has validated this calendar year.
+
+    The entity's row is locked first: two validations for the same entity count one after
+    the other, so the yearly limit is never passed.
+    """
+    db.session.execute(
+        select(Entity.id).where(Entity.id == entity_id).with_for_update(key_share=True)
+    )
+    year_start, year_end = year_bounds(now, tz)
+    return db.session.scalar(
+        select(func.count(Order.id)).where(
+            Order.entity_id == entity_id,
+            Order.shop == ShopKind.OBJECTS,
+            Order.status == OrderStatus.VALIDATED,
+            Order.validated_at >= year_start,
+            Order.validated_at < year_end,
+        )
+    )
+
+
+def allocations_since(entity_ids: list[int], year: int) -> list[Allocation]:
+    """The entities' annual allocations from ``year`` on, newest year first ("Mon compte")."""
+    return list(
+        db.session.scalars(
+            select(Allocation)
+            .where(Allocation.entity_id.in_(entity_ids), Allocation.year >= year)
+            .options(joinedload(Allocation.entity), joinedload(Allocation.product))
+            .order_by(Allocation.year.desc(), Allocation.entity_id)
+        )
+    )

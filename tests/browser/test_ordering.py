@@ -4,7 +4,9 @@ save again, validate, find the order in "Mon compte", and find the recap e-mail.
 from __future__ import annotations
 
 import re
+from email import message_from_bytes, policy
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -100,4 +102,11 @@ def test_save_quote_pdf_modify_validate_and_find_the_order(app, demo, page: Page
         assert mail.status.value == "sent"
         assert "C0001" in mail.subject and number in mail.body_text
         assert "ANSH 2026-42" in mail.body_text
-        assert mail.attachment_name == "commande-C0001.pdf"
+    # The relay made the PDF from the order when it sent the message (folder transport).
+    folder = Path(app.config["SHOP_MAIL_FOLDER"])
+    eml = max(folder.glob(f"*-{mail.id:06d}-order-validated.eml"), key=lambda f: f.stat().st_mtime)
+    sent = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    [attachment] = sent.iter_attachments()
+    assert attachment.get_filename() == "commande-C0001.pdf"
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(attachment.get_content())).pages)
+    assert "Confirmation de commande" in text
