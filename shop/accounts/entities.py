@@ -47,19 +47,21 @@ def _code_taken() -> DomainError:
     return DomainError(_l("Ce code est déjà utilisé par une autre entité."), field="code")
 
 
+def _check_code_free(code: str, entity_id: int | None) -> None:
+    duplicate = db.session.scalar(
+        select(Entity.id).where(Entity.code == code, Entity.id != (entity_id or 0))
+    )
+    if duplicate is not None:
+        raise _code_taken()
+
+
 def save_entity(entity: Entity | None, data: EntityData, actor: Account | None) -> Entity:
     """Create the entity (``entity`` None) or change it; recorded in the audit log."""
     values = {
         name: value.strip() if isinstance(value, str) else value
         for name, value in asdict(data).items()
     }
-    duplicate = db.session.scalar(
-        select(Entity.id).where(
-            Entity.code == values["code"], Entity.id != (entity.id if entity else 0)
-        )
-    )
-    if duplicate is not None:
-        raise _code_taken()
+    _check_code_free(values["code"], entity.id if entity else None)
     before = audit.snapshot(entity, ENTITY_FIELDS) if entity is not None else {}
     try:
         with db.session.begin_nested():  # another admin may be saving the same code now
