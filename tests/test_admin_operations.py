@@ -197,6 +197,16 @@ def test_access_invitations_are_audited(app, admin):
         assert entry.action == "access.invite" and "invitations" in entry.changes
 
 
+def test_sending_an_invitation_again_is_audited(app, admin, account_id):
+    target = account_id("mgen-ar01")
+    response = admin.post(f"/admin/comptes/{target}/invitation")
+    assert response.status_code == 302
+    with app.app_context():
+        [entry] = db.session.scalars(db.select(AuditEntry)).all()
+        assert (entry.action, entry.target_id) == ("account.invite", target)
+        assert entry.actor.identifier == "siege-admin"
+
+
 def test_the_cli_creates_api_clients_through_the_audited_function(app, demo):
     result = app.test_cli_runner().invoke(
         args=["create-api-client", "Entrepôt CLI", "--shop", "objets"]

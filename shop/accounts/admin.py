@@ -49,10 +49,11 @@ def update_account(account: Account, data: accounts.AccountData, actor: Account 
     audit.record(actor, "account.update", account, before, audit.account_snapshot(account))
 
 
-def invite(account: Account) -> None:
+def invite(account: Account, actor: Account | None) -> None:
     """Send the account its invitation (activation link) again."""
     accounts.send_invitation(account)
     db.session.flush()
+    audit.record(actor, "account.invite", account, after={"email": account.email})
 
 
 def invite_pending(now: datetime, interval_hours: int, actor: Account | None) -> int:
