@@ -168,7 +168,6 @@ def import_roster(file, dry_run: bool, full: bool):
 )
 def create_api_client(name: str, shop_value: str):
     """Create a warehouse API client and print its token (shown this once only)."""
-    from shop.accounts import audit
     from shop.api import clients as api_clients
     from shop.clock import utcnow
     from shop.models import ShopKind
@@ -178,9 +177,6 @@ def create_api_client(name: str, shop_value: str):
     except api_clients.ApiClientError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
-    audit.record(
-        None, "api_client.create", client, after=audit.snapshot(client, api_clients.AUDIT_FIELDS)
-    )
     db.session.commit()
     # Only the token goes to stdout, so that TOKEN=$(flask create-api-client ...) works.
     click.echo(

@@ -1,11 +1,12 @@
-"""Jinja filters and globals: money, dates, and who may see what in the navigation."""
+"""Jinja filters and globals: money, dates, product pictures, and who may see what in the
+navigation."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask, g
+from flask import Flask, g, url_for
 from flask_babel import (
     format_currency,
     format_date,
@@ -40,7 +41,21 @@ def short_date(value: date | datetime | None) -> str:
     return format_date(value, "dd/MM/yyyy")
 
 
+DEFAULT_PRODUCT_IMAGE = "img/products/default.svg"
+
+
+def product_image_url(product) -> str:
+    """The picture of a product: an uploaded file, a static picture, or the default one."""
+    from shop.catalog.admin import UPLOAD_PREFIX
+
+    image = getattr(product, "image", None) or DEFAULT_PRODUCT_IMAGE
+    if image.startswith(UPLOAD_PREFIX):
+        return url_for("media.product", name=image.removeprefix(UPLOAD_PREFIX))
+    return url_for("static", filename=image)
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(product_image_url)
     app.add_template_filter(money)
     app.add_template_filter(rate)
     app.add_template_filter(decimal)

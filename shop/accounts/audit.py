@@ -6,6 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import joinedload
+
 from shop.extensions import db
 from shop.models import Account, AuditEntry
 
@@ -72,3 +75,22 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def search_entries(terms: str = "") -> Select:
+    """The audit log, newest first; ``terms`` in the action, the target or the actor."""
+    query = (
+        select(AuditEntry)
+        .options(joinedload(AuditEntry.actor))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
+    if terms:
+        pattern = f"%{terms}%"
+        query = query.outerjoin(AuditEntry.actor).where(
+            or_(
+                AuditEntry.action.ilike(pattern),
+                AuditEntry.target_label.ilike(pattern),
+                Account.identifier.ilike(pattern),
+            )
+        )
+    return query

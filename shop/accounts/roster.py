@@ -38,6 +38,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from shop.accounts import audit, normalise_identifier, queue_invitations
@@ -60,7 +61,10 @@ IDENTIFIER_RE = re.compile(r"^[a-z0-9._-]+$")
 
 
 class RosterFileError(CsvFileError):
-    """The file as a whole cannot be read: nothing is imported."""
+    """The file as a whole cannot be read, or cannot be applied: nothing is imported."""
+
+    def __init__(self, message, field: str | None = "file"):
+        super().__init__(message, field=field)
 
 
 class Outcome(enum.Enum):
@@ -775,7 +779,8 @@ def import_roster(
     Lines in error change nothing; the others apply. ``full``: the file is the whole staff
     of each entity it names, so those entities' active accounts it does not name are
     deactivated (never deleted, never ``actor``). Raises :class:`RosterFileError` when the
-    file cannot be read at all. The caller commits, or rolls back (always, for a dry run).
+    file cannot be read at all, or when an account created meanwhile clashes with the plan.
+    The caller commits (a dry run changes nothing).
     """
     state = _load(lock=not dry_run)
     rows = read_rows(data, state.entities_by_code)
@@ -805,5 +810,14 @@ def import_roster(
             )
         )
     if not dry_run:
-        report.invitations = _apply(plan, deactivated, state, actor)
+        try:
+            with db.session.begin_nested():
+                report.invitations = _apply(plan, deactivated, state, actor)
+        except IntegrityError as error:  # an admin created or renamed an account meanwhile
+            raise RosterFileError(
+                _l(
+                    "Des comptes ont été créés ou modifiés pendant l'import : rien n'a été "
+                    "enregistré. Relancez l'import."
+                )
+            ) from error
     return report

@@ -3,7 +3,8 @@
 A client's token is shown once, when it is made; the database keeps only its SHA-256 hash, so
 looking a token up is one indexed equality on the hash and a stolen database gives no usable
 token. Revoking is final: a revoked client keeps its row (its name stays in the orders'
-history) but no token of it is accepted again, even a regenerated one.
+history) but no token of it is accepted again, even a regenerated one. Creating, revoking
+and regenerating each record their audit entry (never the token).
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
+from shop.accounts import audit
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import Account, ApiClient, ShopKind
@@ -47,7 +50,8 @@ def _check_name(name: str) -> str:
 def create_client(
     name: str, shop: ShopKind, created_by: Account | None, now: datetime
 ) -> tuple[ApiClient, str]:
-    """A new client of one shop; returns it with its token in clear (shown once)."""
+    """A new client of one shop; returns it with its token in clear (shown once).
+    ``created_by`` is the admin, or None from the command line."""
     client = ApiClient(name=_check_name(name), shop=shop, created_by=created_by, created_at=now)
     token = client.new_token()
     try:
@@ -55,23 +59,41 @@ def create_client(
             db.session.add(client)
     except IntegrityError as error:
         raise ApiClientError(_l("Un client API porte déjà ce nom."), field="name") from error
+    audit.record(created_by, "api_client.create", client, after=_snapshot(client))
     return client, token
 
 
-def revoke(client: ApiClient, now: datetime) -> None:
+def revoke(client: ApiClient, now: datetime, actor: Account | None = None) -> None:
     if client.revoked_at is not None:
         raise ApiClientError(_l("Ce client API est déjà révoqué."))
+    before = _snapshot(client)
     client.revoked_at = now
     db.session.flush()
+    audit.record(actor, "api_client.revoke", client, before, _snapshot(client))
 
 
-def regenerate_token(client: ApiClient) -> str:
+def regenerate_token(client: ApiClient, actor: Account | None = None) -> str:
     """Replace the client's token: the old one stops working at once."""
     if client.revoked_at is not None:
         raise ApiClientError(_l("Ce client API est révoqué : créez-en un nouveau."))
+    before = _snapshot(client)
     token = client.new_token()
     db.session.flush()
+    audit.record(actor, "api_client.regenerate", client, before, _snapshot(client))
     return token
+
+
+def _snapshot(client: ApiClient) -> dict:
+    return audit.snapshot(client, AUDIT_FIELDS)
+
+
+def listing() -> Select:
+    """Every client, the revoked ones last, with who created it."""
+    return (
+        select(ApiClient)
+        .options(joinedload(ApiClient.created_by))
+        .order_by(ApiClient.revoked_at.is_not(None), ApiClient.name)
+    )
 
 
 def authenticate(token: str, now: datetime) -> ApiClient | None:

@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
         catalog,
         fulfilment,
         main,
+        media,
         orders,
         statistics,
     )
@@ -24,6 +25,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(catalog.bp)
+    app.register_blueprint(media.bp)
     app.register_blueprint(basket.bp)
     app.register_blueprint(orders.bp)
     app.register_blueprint(account.bp)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from shop.accounts import audit
@@ -25,6 +26,7 @@ from shop.extensions import db
 from shop.models import Account, Category, Product, ShopKind, StockMovement
 from shop.models.catalog import CENT
 from shop.ordering.reservations import lock_products, reclaim_expired
+from shop.quota.admin import check_monthly_quota
 
 # Largest whole number accepted anywhere (stock, quantities, weight): fits an INTEGER column.
 MAX_NUMBER = 1_000_000_000
@@ -95,13 +97,28 @@ def check_product_data(data: ProductData, product_id: int | None = None) -> None
         raise DomainError(_("Le poids doit être positif ou nul."), field="weight_grams")
     if data.monthly_quota is not None and data.monthly_quota < 0:
         raise DomainError(_("Le quota mensuel doit être positif ou nul."), field="monthly_quota")
+    check_monthly_quota(data.monthly_quota)
     duplicate = db.session.scalar(
         select(Product.id).where(Product.reference == reference, Product.id != (product_id or 0))
     )
     if duplicate is not None:
-        raise DomainError(
-            _("Cette référence est déjà utilisée par un autre produit."), field="reference"
-        )
+        raise _reference_taken()
+
+
+def _reference_taken() -> DomainError:
+    return DomainError(
+        _("Cette référence est déjà utilisée par un autre produit."), field="reference"
+    )
+
+
+def _flush_product(product: Product) -> None:
+    """Write the product in a savepoint: another admin may be saving the same reference."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(product)
+            db.session.flush()
+    except IntegrityError as error:
+        raise _reference_taken() from error
 
 
 def _apply(product: Product, data: ProductData) -> None:
@@ -125,8 +142,7 @@ def create_product(data: ProductData, actor: Account | None) -> Product:
     check_product_data(data)
     product = Product(stock_on_hand=0, reserved_quantity=0)
     _apply(product, data)
-    db.session.add(product)
-    db.session.flush()
+    _flush_product(product)
     audit.record(actor, "product.create", product, after=product_snapshot(product))
     return product
 
@@ -136,7 +152,7 @@ def update_product(product: Product, data: ProductData, actor: Account | None) -
     check_product_data(data, product.id)
     before = product_snapshot(product)
     _apply(product, data)
-    db.session.flush()
+    _flush_product(product)
     audit.record(actor, "product.update", product, before, product_snapshot(product))
 
 
@@ -233,8 +249,14 @@ def adjust_stock(
         actor_id=actor.id if actor is not None else None,
         at=now,
     )
-    db.session.add(movement)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(movement)
+            db.session.flush()
+    except IntegrityError as error:  # the CHECK constraints: never below what is reserved
+        raise DomainError(
+            _("La quantité réservée ne peut pas être retirée."), field="delta"
+        ) from error
     audit.record(
         actor,
         "stock.adjust",
@@ -243,6 +265,33 @@ def adjust_stock(
         {"stock_on_hand": new_stock, "reason": reason},
     )
     return movement
+
+
+def categories() -> list[Category]:
+    """Every category, by shop and position (the filters of the products list)."""
+    return list(
+        db.session.scalars(
+            select(Category).order_by(Category.shop, Category.position, Category.name)
+        )
+    )
+
+
+def categories_by_shop() -> dict[ShopKind, list[Category]]:
+    """The categories of each shop, printed first (the choices of the product form)."""
+    groups: dict[ShopKind, list[Category]] = {ShopKind.PRINTED: [], ShopKind.OBJECTS: []}
+    for category in db.session.scalars(select(Category).order_by(Category.position, Category.name)):
+        groups.setdefault(category.shop, []).append(category)
+    return groups
+
+
+def latest_movements(limit: int = 15) -> list:
+    """The last stock movements of every product, with the product's reference and name."""
+    return db.session.execute(
+        movements()
+        .add_columns(Product.reference, Product.name)
+        .join(Product, Product.id == StockMovement.product_id)
+        .limit(limit)
+    ).all()
 
 
 def movements(product_id: int | None = None) -> Select:
@@ -293,8 +342,12 @@ def store_product_image(
     name = f"{secrets.token_hex(16)}.{kind}"
     path = folder / name
     path.write_bytes(content)
-    before = product_snapshot(product)
-    product.image = UPLOAD_PREFIX + name
-    db.session.flush()
-    audit.record(actor, "product.update", product, before, product_snapshot(product))
+    try:
+        before = product_snapshot(product)
+        product.image = UPLOAD_PREFIX + name
+        db.session.flush()
+        audit.record(actor, "product.update", product, before, product_snapshot(product))
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
     return str(path)
