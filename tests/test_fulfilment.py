@@ -456,3 +456,79 @@ def test_shipping_never_takes_units_that_other_orders_hold(app, login_as, create
     assert "Stock insuffisant" in page
     assert stock(app, product) == (10, 10)
     assert load(app, order_id).delivery_status is DeliveryStatus.PREPARING
+
+
+def test_the_lists_read_as_many_statements_for_30_orders_as_for_2(
+    app, login_as, create_product, count_queries
+):
+    """The orders to prepare, their picking list and the validated orders (filtered or not)
+    load each order's lines, products, account and entity with the page, never per row."""
+    products = [create_product(stock=1000) for _ in range(3)]
+    accounts = make_orderers(app, 3)
+    logistician = login_as("logistique")
+    urls = [
+        "/logistique/",
+        "/logistique/?boutique=imprimes",
+        "/logistique/bon-de-preparation.pdf",
+        "/logistique/commandes",
+        "/logistique/commandes?livraison=preparing&facturation=awaiting_invoice&q=C00",
+    ]
+
+    def add_orders(first: int, last: int) -> None:
+        for n in range(first, last):  # one place of delivery in three: groups grow too
+            validated_order(
+                app,
+                accounts[n % 3],
+                [(products[n % 3], 1), (products[(n + 1) % 3], 2)],
+                name=f"Salle {n % 10}",
+            )
+
+    def statements() -> list[int]:
+        counts = []
+        for url in urls:
+            with count_queries() as counter:
+                response = logistician.get(url)
+            assert response.status_code == 200, url
+            counts.append(counter.count)
+        return counts
+
+    add_orders(0, 2)
+    statements()  # the connections and caches warm up
+    few = statements()
+    add_orders(2, 30)
+    page = logistician.get("/logistique/commandes").get_data(as_text=True)
+    assert "C0030" in page and "C0001" in page
+    assert statements() == few
+
+
+def test_the_order_page_reads_as_many_statements_for_30_lines_and_steps_as_for_2(
+    app, login_as, create_product, count_queries
+):
+    products = [create_product(stock=1000) for _ in range(30)]
+    small = validated_order(app, sd01(app), [(product, 1) for product in products[:2]])
+    large = validated_order(app, sd01(app), [(product, 1) for product in products])
+    with app.app_context():  # a long history: steps noted on the order
+        for order_id, count in ((small, 0), (large, 28)):
+            db.session.add_all(
+                OrderEvent(
+                    order_id=order_id,
+                    transition="note",
+                    track="order",
+                    to_state="validated",
+                    actor_label="Bruno Lemoine",
+                    note=f"Étape {n}",
+                )
+                for n in range(count)
+            )
+        db.session.commit()
+    admin = login_as("siege-admin")
+
+    def statements(order_id: int) -> int:
+        with count_queries() as counter:
+            response = admin.get(f"/logistique/commande/{order_id}")
+        assert response.status_code == 200
+        return counter.count
+
+    assert len(events(app, small)) == 2 and len(events(app, large)) == 30
+    statements(small)  # the connections and caches warm up
+    assert statements(large) == statements(small)

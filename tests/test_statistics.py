@@ -378,6 +378,44 @@ def test_page_shows_the_monthly_table_and_the_chart(app, make_account, create_pr
     assert export == "/mon-compte/statistiques.csv?du=2026-04-01&amp;au=2027-03-10"
 
 
+def test_the_pages_read_as_many_statements_for_30_rows_as_for_2(
+    app, make_account, create_product, login_as, count_queries
+):
+    """The figures are summed by the database: a longer table is no more statements."""
+    products = [create_product(reference=f"TST-{n:02d}") for n in range(30)]
+    account = make_account("mgen-sd91")
+    orderer = signed_in(app, "mgen-sd91")
+    admin = at_now(login_as, "siege-admin")
+    pages = [
+        (orderer, "/mon-compte/statistiques"),
+        (orderer, "/mon-compte/statistiques.csv"),
+        (admin, "/admin/statistiques"),
+        (admin, f"/admin/statistiques.csv?compte={account}"),
+    ]
+
+    def statements() -> list[tuple[int, int]]:
+        counts = []
+        for browser, url in pages:
+            with time_machine.travel(NOW, tick=False), count_queries() as counter:
+                response = browser.get(url)
+                body = response.get_data(as_text=True)  # the CSV streams: read it all
+            assert response.status_code == 200, url
+            counts.append((body.count("TST-"), counter.count))
+        return counts
+
+    place_order(app, account, [(product, 1) for product in products[:2]], WINTER_DAY)
+    statements()  # the connections and caches warm up
+    few = statements()
+    place_order(app, account, [(product, 2) for product in products[2:]], WINTER_DAY)
+    many = statements()
+    assert [count for _rows, count in many] == [count for _rows, count in few]
+    # The files have a line per order line; the pages, a table row more per product.
+    assert [rows for rows, _count in few][1::2] == [2, 2]
+    assert [rows for rows, _count in many][1::2] == [30, 30]
+    for (before, _), (after, _) in list(zip(few, many, strict=True))[::2]:
+        assert after >= before + 28
+
+
 def test_empty_period_says_so(app, make_account):
     make_account("mgen-sd91")
     with time_machine.travel(NOW, tick=False):
