@@ -3,6 +3,7 @@ the picking list, shipments in bulk from a CSV, and who may do what."""
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 from pypdf import PdfReader
@@ -532,3 +533,37 @@ def test_the_order_page_reads_as_many_statements_for_30_lines_and_steps_as_for_2
     assert len(events(app, small)) == 2 and len(events(app, large)) == 30
     statements(small)  # the connections and caches warm up
     assert statements(large) == statements(small)
+
+
+def test_the_validated_orders_list_filters_by_status_and_number(app, login_as, create_product):
+    product = create_product(stock=100)
+    preparing, shipped, cancelled = (
+        validated_order(app, sd01(app), [(product, 1)]) for _ in range(3)
+    )
+    with app.app_context():
+        logistician = Actor("logistician", "Logisticien")
+        details = fulfilment.shipment("DPD", "250012345678")
+        fulfilment.ship(shipped, details, logistician, utcnow())
+        fulfilment.cancel(cancelled, Actor("head_office_admin", "Siège"), utcnow(), "Doublon")
+        db.session.commit()
+    assert (load(app, preparing).validated_number, load(app, cancelled).validated_number) == (
+        "C0001",
+        "C0003",
+    )
+    admin = login_as("siege-admin")
+
+    def listed(query: str) -> list[str]:
+        page = admin.get(f"/logistique/commandes?{query}").get_data(as_text=True)
+        return re.findall(r'/logistique/commande/\d+">(C\d{4})<', page)
+
+    assert listed("") == ["C0003", "C0002", "C0001"]  # the latest first
+    # A cancelled order keeps its delivery and invoicing statuses but matches neither.
+    assert listed("livraison=preparing") == ["C0001"]
+    assert listed("livraison=shipped") == ["C0002"]
+    assert listed("livraison=annulee") == ["C0003"]
+    assert listed("facturation=awaiting_invoice") == ["C0002", "C0001"]
+    assert listed("livraison=shipped&facturation=awaiting_invoice") == ["C0002"]
+    assert listed("q=c0002") == ["C0002"]
+    assert listed("q=-000") == listed("")  # saving numbers (2027-01-12-00001) match too
+    assert listed("q=%25") == listed("q=_") == []  # typed, not wildcards
+    assert listed("livraison=inconnue&facturation=0") == listed("")
