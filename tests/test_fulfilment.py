@@ -567,3 +567,27 @@ def test_the_validated_orders_list_filters_by_status_and_number(app, login_as, c
     assert listed("q=-000") == listed("")  # saving numbers (2027-01-12-00001) match too
     assert listed("q=%25") == listed("q=_") == []  # typed, not wildcards
     assert listed("livraison=inconnue&facturation=0") == listed("")
+
+
+def test_a_bulk_import_with_one_refused_shipment_ships_none(app, login_as, create_product, outbox):
+    product = create_product(stock=100)
+    first = validated_order(app, sd01(app), [(product, 10)])
+    second = validated_order(app, sd01(app), [(product, 20)])
+    with app.app_context():  # the second one already left
+        details = fulfilment.shipment("DPD", "250012345678")
+        fulfilment.ship(second, details, Actor("logistician", "Logisticien"), utcnow())
+        db.session.commit()
+    response = login_as("logistique").post(
+        "/logistique/import",
+        {"file": (BytesIO(f"{SHIPMENTS_CSV}C0002;DPD;250099999999\r\n".encode()), "e.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Aucune commande n&#39;a été expédiée" in text
+    assert "impossible de la marquer « Expédiée »" in text
+    # The first line could ship, and did not: stock, history and e-mail alike.
+    assert load(app, first).delivery_status is DeliveryStatus.PREPARING
+    assert stock(app, product) == (80, 10)
+    assert [t for t, _s, _w in events(app, first)] == ["save", "validate"]
+    assert len(outbox("order-shipped")) == 1
