@@ -394,7 +394,13 @@ def test_the_list_reads_as_many_statements_for_30_orders_as_for_2(
         ("limit=1_0", "limit"),
         ("limit=-1", "limit"),
         ("cursor=99999999999", "cursor"),
+        ("cursor=9223372036854775808", "cursor"),
         ("cursor=%00", "cursor"),
+        ("cursor=", "cursor"),
+        ("cursor=%C2%B2", "cursor"),  # ², a digit to str.isdigit
+        ("limit=%D9%A3", "limit"),  # the Arabic-Indic 3, a digit to int()
+        ("limit=1e3", "limit"),
+        ("limit=%205", "limit"),
         ("status=delivered", "status"),
         ("stauts=shipped", "stauts"),
     ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from io import BytesIO
+from urllib.parse import quote
 
 from pypdf import PdfReader
 
@@ -591,3 +592,44 @@ def test_a_bulk_import_with_one_refused_shipment_ships_none(app, login_as, creat
     assert stock(app, product) == (80, 10)
     assert [t for t, _s, _w in events(app, first)] == ["save", "validate"]
     assert len(outbox("order-shipped")) == 1
+
+
+ODD_VALUES = ["²", "٣", "-1", "0", "9223372036854775808", "1e3", "", "\x00", "x" * 10_000]
+
+
+def test_odd_input_anywhere_is_refused_without_an_error_page(app, login_as, create_product):
+    order_id = validated_order(app, sd01(app), [(create_product(), 1)])
+    admin = login_as("siege-admin")
+    statuses = set()
+    for value in ODD_VALUES:
+        quoted = quote(value, safe="")
+        for path in ["", "/mutualiser", "/livrer", "/expedier", "/annuler", "/facturation/pay"]:
+            statuses.add(admin.get(f"/logistique/commande/{quoted}{path}").status_code)
+            statuses.add(admin.post(f"/logistique/commande/{quoted}{path}").status_code)
+        statuses.add(
+            admin.post(f"/logistique/commande/{order_id}/facturation/{quoted}").status_code
+        )
+        for query in ["boutique", "order_id", "livraison", "facturation", "q", "page"]:
+            for page in ["/", "/bon-de-preparation.pdf", "/commandes"]:
+                statuses.add(admin.get(f"/logistique{page}?{query}={quoted}").status_code)
+        for form in [
+            ("/mutualiser", {"order_id": value}),
+            ("/bon-de-preparation.pdf", {"order_id": value}),
+            (f"/commande/{order_id}/expedier", {"carrier": value, "tracking_number": value}),
+            (
+                f"/commande/{order_id}/expedier",
+                {"carrier": "DPD", "tracking_number": "250012345678", "tracking_url": value},
+            ),
+            (f"/commande/{order_id}/annuler", {"reason": value[:200] + "\x00"}),
+        ]:
+            statuses.add(admin.post(f"/logistique{form[0]}", form[1]).status_code)
+        csv_file = f"commande;transporteur;numero_suivi\r\n{value};{value};{value}\r\n"
+        statuses.add(
+            admin.post(
+                "/logistique/import",
+                {"file": (BytesIO(csv_file.encode()), value[:100] or "x.csv")},
+                content_type="multipart/form-data",
+            ).status_code
+        )
+    assert max(statuses) < 500, statuses
+    assert load(app, order_id).status is OrderStatus.VALIDATED  # no reason with a NUL

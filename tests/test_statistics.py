@@ -454,11 +454,27 @@ def test_bad_filters_get_a_french_message_not_a_500(login_as, path, query, messa
     assert message.replace("'", "&#39;") in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query", ["entite=abc", "entite=424242", "compte=-1", "compte=424242"])
-def test_bad_admin_filters_get_a_400(login_as, query):
-    response = login_as("siege-admin").get(f"/admin/statistiques?{query}")
-    assert response.status_code == 400
-    assert "inconnu" in response.get_data(as_text=True)
+BAD_ADMIN_FILTERS = [
+    "entite=abc",
+    "entite=424242",
+    "entite=%C2%B2",  # ², a digit to str.isdigit
+    "entite=1e3",
+    "entite=0",
+    "compte=-1",
+    "compte=424242",
+    "compte=%D9%A3",  # the Arabic-Indic 3, a digit to int()
+    "compte=9223372036854775808",
+    "produit=%C2%B2",
+]
+
+
+def test_bad_admin_filters_get_a_400(login_as):
+    admin = login_as("siege-admin")
+    for path in ["/admin/statistiques", "/admin/statistiques.csv"]:
+        for query in BAD_ADMIN_FILTERS:
+            response = admin.get(f"{path}?{query}")
+            assert response.status_code == 400, (path, query)
+            assert "inconnu" in response.get_data(as_text=True), (path, query)
 
 
 def test_who_may_see_which_page(client, login_as):
