@@ -218,12 +218,12 @@ def _render_detail(order: Order, ship_form=None, cancel_form=None, status: int =
     )
 
 
-def _back_to(order_id: int, message: str):
+def _done(order_id: int, message: str):
     flash(message, "success")
     return redirect(url_for("fulfilment.detail", order_id=order_id))
 
 
-def _refusals_go_back_to(order_id: int, **forms) -> None:
+def _refusals_go_done(order_id: int, **forms) -> None:
     """A refused move is told on the order's page; a refused field beside it, on the page
     shown again with what was typed."""
     on_refusal(
@@ -236,9 +236,9 @@ def _refusals_go_back_to(order_id: int, **forms) -> None:
 @bp.post("/commande/<int:order_id>/mutualiser")
 @staff_required
 def pool_one(order_id: int):
-    _refusals_go_back_to(order_id)
+    _refusals_go_done(order_id)
     [order] = fulfilment.pool([order_id], _actor(), utcnow())
-    return _back_to(
+    return _done(
         order_id,
         _("Commande %(number)s : « En cours de mutualisation ».", number=order.validated_number),
     )
@@ -250,12 +250,12 @@ def ship_one(order_id: int):
     form = ShipForm()
     if not form.validate_on_submit():
         return _render_detail(_validated_order_or_404(order_id), ship_form=form, status=400)
-    _refusals_go_back_to(order_id, ship_form=form)
+    _refusals_go_done(order_id, ship_form=form)
     details = fulfilment.shipment(
         form.carrier.data, form.tracking_number.data, form.tracking_url.data or ""
     )
     order = fulfilment.ship(order_id, details, _actor(), utcnow())
-    return _back_to(
+    return _done(
         order_id,
         _(
             "Commande %(number)s expédiée (%(carrier)s %(tracking)s) : le client est prévenu "
@@ -270,17 +270,17 @@ def ship_one(order_id: int):
 @bp.post("/commande/<int:order_id>/livrer")
 @staff_required
 def deliver_one(order_id: int):
-    _refusals_go_back_to(order_id)
+    _refusals_go_done(order_id)
     order = fulfilment.deliver(order_id, _actor(), utcnow())
-    return _back_to(order_id, _("Commande %(number)s livrée.", number=order.validated_number))
+    return _done(order_id, _("Commande %(number)s livrée.", number=order.validated_number))
 
 
 @bp.post("/commande/<int:order_id>/facturation/<any(invoice, pay):name>")
 @staff_required
 def move_invoice(order_id: int, name: str):
-    _refusals_go_back_to(order_id)
+    _refusals_go_done(order_id)
     order = fulfilment.move_invoice(order_id, name, _actor(), utcnow())
-    return _back_to(
+    return _done(
         order_id,
         _(
             "Commande %(number)s : « %(state)s ».",
@@ -296,9 +296,9 @@ def cancel(order_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         return _render_detail(_validated_order_or_404(order_id), cancel_form=form, status=400)
-    _refusals_go_back_to(order_id, cancel_form=form)
+    _refusals_go_done(order_id, cancel_form=form)
     order = fulfilment.cancel(order_id, _actor(), utcnow(), form.reason.data)
-    return _back_to(
+    return _done(
         order_id,
         _(
             "Commande %(number)s annulée : son stock est remis en vente et le client prévenu.",
