@@ -223,7 +223,7 @@ def _done(order_id: int, message: str):
     return redirect(url_for("fulfilment.detail", order_id=order_id))
 
 
-def _refusals_go_done(order_id: int, **forms) -> None:
+def _refusals_on_order_page(order_id: int, **forms) -> None:
     """A refused move is told on the order's page; a refused field beside it, on the page
     shown again with what was typed."""
     on_refusal(
@@ -236,7 +236,7 @@ def _refusals_go_done(order_id: int, **forms) -> None:
 @bp.post("/commande/<int:order_id>/mutualiser")
 @staff_required
 def pool_one(order_id: int):
-    _refusals_go_done(order_id)
+    _refusals_on_order_page(order_id)
     [order] = fulfilment.pool([order_id], _actor(), utcnow())
     return _done(
         order_id,
@@ -250,7 +250,7 @@ def ship_one(order_id: int):
     form = ShipForm()
     if not form.validate_on_submit():
         return _render_detail(_validated_order_or_404(order_id), ship_form=form, status=400)
-    _refusals_go_done(order_id, ship_form=form)
+    _refusals_on_order_page(order_id, ship_form=form)
     details = fulfilment.shipment(
         form.carrier.data, form.tracking_number.data, form.tracking_url.data or ""
     )
@@ -270,7 +270,7 @@ def ship_one(order_id: int):
 @bp.post("/commande/<int:order_id>/livrer")
 @staff_required
 def deliver_one(order_id: int):
-    _refusals_go_done(order_id)
+    _refusals_on_order_page(order_id)
     order = fulfilment.deliver(order_id, _actor(), utcnow())
     return _done(order_id, _("Commande %(number)s livrée.", number=order.validated_number))
 
@@ -278,7 +278,7 @@ def deliver_one(order_id: int):
 @bp.post("/commande/<int:order_id>/facturation/<any(invoice, pay):name>")
 @staff_required
 def move_invoice(order_id: int, name: str):
-    _refusals_go_done(order_id)
+    _refusals_on_order_page(order_id)
     order = fulfilment.move_invoice(order_id, name, _actor(), utcnow())
     return _done(
         order_id,
@@ -296,7 +296,7 @@ def cancel(order_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         return _render_detail(_validated_order_or_404(order_id), cancel_form=form, status=400)
-    _refusals_go_done(order_id, cancel_form=form)
+    _refusals_on_order_page(order_id, cancel_form=form)
     order = fulfilment.cancel(order_id, _actor(), utcnow(), form.reason.data)
     return _done(
         order_id,
