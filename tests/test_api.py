@@ -363,6 +363,28 @@ def test_pages_follow_the_cursor(app, client, api_token, validated_order):
     assert len(everything["orders"]) == 5 and everything["next_cursor"] is None
 
 
+def test_the_list_reads_as_many_statements_for_30_orders_as_for_2(
+    client, api_token, validated_order, count_queries
+):
+    """Each order's lines, products and entity come with the page, never one per order."""
+    token = api_token()
+
+    def statements(url: str) -> tuple[int, int]:
+        with count_queries() as counter:
+            page = client.get(url, headers=bearer(token)).get_json()
+        return len(page["orders"]), counter.count
+
+    for _ in range(2):
+        validated_order()
+    statements("/api/v1/orders")  # the connections and caches warm up
+    few = statements("/api/v1/orders"), statements("/api/v1/orders?limit=200&cursor=0")
+    for _ in range(28):
+        validated_order()
+    many = statements("/api/v1/orders"), statements("/api/v1/orders?limit=200&cursor=0")
+    assert [count for _rows, count in many] == [count for _rows, count in few]
+    assert [rows for rows, _count in few + many] == [2, 2, 30, 30]
+
+
 @pytest.mark.parametrize(
     "query, field",
     [
@@ -372,7 +394,13 @@ def test_pages_follow_the_cursor(app, client, api_token, validated_order):
         ("limit=1_0", "limit"),
         ("limit=-1", "limit"),
         ("cursor=99999999999", "cursor"),
+        ("cursor=9223372036854775808", "cursor"),
         ("cursor=%00", "cursor"),
+        ("cursor=", "cursor"),
+        ("cursor=%C2%B2", "cursor"),  # ², a digit to str.isdigit
+        ("limit=%D9%A3", "limit"),  # the Arabic-Indic 3, a digit to int()
+        ("limit=1e3", "limit"),
+        ("limit=%205", "limit"),
         ("status=delivered", "status"),
         ("stauts=shipped", "stauts"),
     ],

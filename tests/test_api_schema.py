@@ -71,6 +71,15 @@ schema = schemathesis.openapi.from_dict(openapi_document())
 schema.config.update(base_url="http://localhost")  # the WSGI app answers any host
 
 
+@schema.hook
+def filter_query(_context, query) -> bool:
+    """Skip queries with a parameter whose value is an empty list: no URL can carry it, so
+    the request sent lacks it, and an unknown parameter drawn that way (a "negative" case
+    that is refused when sent) reaches the app as a valid request that Schemathesis then
+    blames for being accepted."""
+    return not any(value == [] for value in (query or {}).values())
+
+
 @schema.parametrize()
 @settings(
     max_examples=40,

@@ -3,7 +3,9 @@ the picking list, shipments in bulk from a CSV, and who may do what."""
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
+from urllib.parse import quote
 
 from pypdf import PdfReader
 
@@ -456,3 +458,178 @@ def test_shipping_never_takes_units_that_other_orders_hold(app, login_as, create
     assert "Stock insuffisant" in page
     assert stock(app, product) == (10, 10)
     assert load(app, order_id).delivery_status is DeliveryStatus.PREPARING
+
+
+def test_the_lists_read_as_many_statements_for_30_orders_as_for_2(
+    app, login_as, create_product, count_queries
+):
+    """The orders to prepare, their picking list and the validated orders (filtered or not)
+    load each order's lines, products, account and entity with the page, never per row."""
+    products = [create_product(stock=1000) for _ in range(3)]
+    accounts = make_orderers(app, 3)
+    logistician = login_as("logistique")
+    urls = [
+        "/logistique/",
+        "/logistique/?boutique=imprimes",
+        "/logistique/bon-de-preparation.pdf",
+        "/logistique/commandes",
+        "/logistique/commandes?livraison=preparing&facturation=awaiting_invoice&q=C00",
+    ]
+
+    def add_orders(first: int, last: int) -> None:
+        for n in range(first, last):  # one place of delivery in three: groups grow too
+            validated_order(
+                app,
+                accounts[n % 3],
+                [(products[n % 3], 1), (products[(n + 1) % 3], 2)],
+                name=f"Salle {n % 10}",
+            )
+
+    def statements() -> list[int]:
+        counts = []
+        for url in urls:
+            with count_queries() as counter:
+                response = logistician.get(url)
+            assert response.status_code == 200, url
+            counts.append(counter.count)
+        return counts
+
+    add_orders(0, 2)
+    statements()  # the connections and caches warm up
+    few = statements()
+    add_orders(2, 30)
+    page = logistician.get("/logistique/commandes").get_data(as_text=True)
+    assert "C0030" in page and "C0001" in page
+    assert statements() == few
+
+
+def test_the_order_page_reads_as_many_statements_for_30_lines_and_steps_as_for_2(
+    app, login_as, create_product, count_queries
+):
+    products = [create_product(stock=1000) for _ in range(30)]
+    small = validated_order(app, sd01(app), [(product, 1) for product in products[:2]])
+    large = validated_order(app, sd01(app), [(product, 1) for product in products])
+    with app.app_context():  # a long history: steps noted on the order
+        for order_id, count in ((small, 0), (large, 28)):
+            db.session.add_all(
+                OrderEvent(
+                    order_id=order_id,
+                    transition="note",
+                    track="order",
+                    to_state="validated",
+                    actor_label="Bruno Lemoine",
+                    note=f"Étape {n}",
+                )
+                for n in range(count)
+            )
+        db.session.commit()
+    admin = login_as("siege-admin")
+
+    def statements(order_id: int) -> int:
+        with count_queries() as counter:
+            response = admin.get(f"/logistique/commande/{order_id}")
+        assert response.status_code == 200
+        return counter.count
+
+    assert len(events(app, small)) == 2 and len(events(app, large)) == 30
+    statements(small)  # the connections and caches warm up
+    assert statements(large) == statements(small)
+
+
+def test_the_validated_orders_list_filters_by_status_and_number(app, login_as, create_product):
+    product = create_product(stock=100)
+    preparing, shipped, cancelled = (
+        validated_order(app, sd01(app), [(product, 1)]) for _ in range(3)
+    )
+    with app.app_context():
+        logistician = Actor("logistician", "Logisticien")
+        details = fulfilment.shipment("DPD", "250012345678")
+        fulfilment.ship(shipped, details, logistician, utcnow())
+        fulfilment.cancel(cancelled, Actor("head_office_admin", "Siège"), utcnow(), "Doublon")
+        db.session.commit()
+    assert (load(app, preparing).validated_number, load(app, cancelled).validated_number) == (
+        "C0001",
+        "C0003",
+    )
+    admin = login_as("siege-admin")
+
+    def listed(query: str) -> list[str]:
+        page = admin.get(f"/logistique/commandes?{query}").get_data(as_text=True)
+        return re.findall(r'/logistique/commande/\d+">(C\d{4})<', page)
+
+    assert listed("") == ["C0003", "C0002", "C0001"]  # the latest first
+    # A cancelled order keeps its delivery and invoicing statuses but matches neither.
+    assert listed("livraison=preparing") == ["C0001"]
+    assert listed("livraison=shipped") == ["C0002"]
+    assert listed("livraison=annulee") == ["C0003"]
+    assert listed("facturation=awaiting_invoice") == ["C0002", "C0001"]
+    assert listed("livraison=shipped&facturation=awaiting_invoice") == ["C0002"]
+    assert listed("q=c0002") == ["C0002"]
+    assert listed("q=-000") == listed("")  # saving numbers (2027-01-12-00001) match too
+    assert listed("q=%25") == listed("q=_") == []  # typed, not wildcards
+    assert listed("livraison=inconnue&facturation=0") == listed("")
+
+
+def test_a_bulk_import_with_one_refused_shipment_ships_none(app, login_as, create_product, outbox):
+    product = create_product(stock=100)
+    first = validated_order(app, sd01(app), [(product, 10)])
+    second = validated_order(app, sd01(app), [(product, 20)])
+    with app.app_context():  # the second one already left
+        details = fulfilment.shipment("DPD", "250012345678")
+        fulfilment.ship(second, details, Actor("logistician", "Logisticien"), utcnow())
+        db.session.commit()
+    response = login_as("logistique").post(
+        "/logistique/import",
+        {"file": (BytesIO(f"{SHIPMENTS_CSV}C0002;DPD;250099999999\r\n".encode()), "e.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Aucune commande n&#39;a été expédiée" in text
+    assert "impossible de la marquer « Expédiée »" in text
+    # The first line could ship, and did not: stock, history and e-mail alike.
+    assert load(app, first).delivery_status is DeliveryStatus.PREPARING
+    assert stock(app, product) == (80, 10)
+    assert [t for t, _s, _w in events(app, first)] == ["save", "validate"]
+    assert len(outbox("order-shipped")) == 1
+
+
+ODD_VALUES = ["²", "٣", "-1", "0", "9223372036854775808", "1e3", "", "\x00", "x" * 10_000]
+
+
+def test_odd_input_anywhere_is_refused_without_an_error_page(app, login_as, create_product):
+    order_id = validated_order(app, sd01(app), [(create_product(), 1)])
+    admin = login_as("siege-admin")
+    statuses = set()
+    for value in ODD_VALUES:
+        quoted = quote(value, safe="")
+        for path in ["", "/mutualiser", "/livrer", "/expedier", "/annuler", "/facturation/pay"]:
+            statuses.add(admin.get(f"/logistique/commande/{quoted}{path}").status_code)
+            statuses.add(admin.post(f"/logistique/commande/{quoted}{path}").status_code)
+        statuses.add(
+            admin.post(f"/logistique/commande/{order_id}/facturation/{quoted}").status_code
+        )
+        for query in ["boutique", "order_id", "livraison", "facturation", "q", "page"]:
+            for page in ["/", "/bon-de-preparation.pdf", "/commandes"]:
+                statuses.add(admin.get(f"/logistique{page}?{query}={quoted}").status_code)
+        for form in [
+            ("/mutualiser", {"order_id": value}),
+            ("/bon-de-preparation.pdf", {"order_id": value}),
+            (f"/commande/{order_id}/expedier", {"carrier": value, "tracking_number": value}),
+            (
+                f"/commande/{order_id}/expedier",
+                {"carrier": "DPD", "tracking_number": "250012345678", "tracking_url": value},
+            ),
+            (f"/commande/{order_id}/annuler", {"reason": value[:200] + "\x00"}),
+        ]:
+            statuses.add(admin.post(f"/logistique{form[0]}", form[1]).status_code)
+        csv_file = f"commande;transporteur;numero_suivi\r\n{value};{value};{value}\r\n"
+        statuses.add(
+            admin.post(
+                "/logistique/import",
+                {"file": (BytesIO(csv_file.encode()), value[:100] or "x.csv")},
+                content_type="multipart/form-data",
+            ).status_code
+        )
+    assert max(statuses) < 500, statuses
+    assert load(app, order_id).status is OrderStatus.VALIDATED  # no reason with a NUL

@@ -378,6 +378,44 @@ def test_page_shows_the_monthly_table_and_the_chart(app, make_account, create_pr
     assert export == "/mon-compte/statistiques.csv?du=2026-04-01&amp;au=2027-03-10"
 
 
+def test_the_pages_read_as_many_statements_for_30_rows_as_for_2(
+    app, make_account, create_product, login_as, count_queries
+):
+    """The figures are summed by the database: a longer table is no more statements."""
+    products = [create_product(reference=f"TST-{n:02d}") for n in range(30)]
+    account = make_account("mgen-sd91")
+    orderer = signed_in(app, "mgen-sd91")
+    admin = at_now(login_as, "siege-admin")
+    pages = [
+        (orderer, "/mon-compte/statistiques"),
+        (orderer, "/mon-compte/statistiques.csv"),
+        (admin, "/admin/statistiques"),
+        (admin, f"/admin/statistiques.csv?compte={account}"),
+    ]
+
+    def statements() -> list[tuple[int, int]]:
+        counts = []
+        for browser, url in pages:
+            with time_machine.travel(NOW, tick=False), count_queries() as counter:
+                response = browser.get(url)
+                body = response.get_data(as_text=True)  # the CSV streams: read it all
+            assert response.status_code == 200, url
+            counts.append((body.count("TST-"), counter.count))
+        return counts
+
+    place_order(app, account, [(product, 1) for product in products[:2]], WINTER_DAY)
+    statements()  # the connections and caches warm up
+    few = statements()
+    place_order(app, account, [(product, 2) for product in products[2:]], WINTER_DAY)
+    many = statements()
+    assert [count for _rows, count in many] == [count for _rows, count in few]
+    # The files have a line per order line; the pages, a table row more per product.
+    assert [rows for rows, _count in few][1::2] == [2, 2]
+    assert [rows for rows, _count in many][1::2] == [30, 30]
+    for (before, _), (after, _) in list(zip(few, many, strict=True))[::2]:
+        assert after >= before + 28
+
+
 def test_empty_period_says_so(app, make_account):
     make_account("mgen-sd91")
     with time_machine.travel(NOW, tick=False):
@@ -416,11 +454,27 @@ def test_bad_filters_get_a_french_message_not_a_500(login_as, path, query, messa
     assert message.replace("'", "&#39;") in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query", ["entite=abc", "entite=424242", "compte=-1", "compte=424242"])
-def test_bad_admin_filters_get_a_400(login_as, query):
-    response = login_as("siege-admin").get(f"/admin/statistiques?{query}")
-    assert response.status_code == 400
-    assert "inconnu" in response.get_data(as_text=True)
+BAD_ADMIN_FILTERS = [
+    "entite=abc",
+    "entite=424242",
+    "entite=%C2%B2",  # ², a digit to str.isdigit
+    "entite=1e3",
+    "entite=0",
+    "compte=-1",
+    "compte=424242",
+    "compte=%D9%A3",  # the Arabic-Indic 3, a digit to int()
+    "compte=9223372036854775808",
+    "produit=%C2%B2",
+]
+
+
+def test_bad_admin_filters_get_a_400(login_as):
+    admin = login_as("siege-admin")
+    for path in ["/admin/statistiques", "/admin/statistiques.csv"]:
+        for query in BAD_ADMIN_FILTERS:
+            response = admin.get(f"{path}?{query}")
+            assert response.status_code == 400, (path, query)
+            assert "inconnu" in response.get_data(as_text=True), (path, query)
 
 
 def test_who_may_see_which_page(client, login_as):

@@ -9,8 +9,9 @@ Every answer under ``/api/`` is JSON, errors included (``{"error": {code, messag
 messages in French): domain errors become 404/409/422 here, and :func:`_json_errors_only`
 turns the application's HTML error pages (unknown URL, wrong method, crash) into the same
 shape. The views are thin: they check the request's shape against the limits documented in
-:mod:`shop.api_spec` and call :mod:`shop.ordering.fulfilment`, which locks the order, asks the
-state machine and does the work; the view commits.
+:mod:`shop.api.openapi` and call :mod:`shop.ordering.fulfilment`, which locks the order, asks
+the state machine and does the work; the request's boundary (:mod:`shop.web.boundary`)
+commits when the view returns, the client's "last used" mark with the rest.
 """
 
 from __future__ import annotations
@@ -22,28 +23,23 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from shop.api import clients as api_clients
 from shop.api import openapi as api_spec
+from shop.api import orders as api_orders
 from shop.clock import utcnow
 from shop.errors import DomainError
-from shop.extensions import csrf, db
-from shop.models import ApiClient, DeliveryStatus, Order, OrderStatus
+from shop.extensions import csrf
+from shop.models import ApiClient, Order
 from shop.ordering import fulfilment, workflow
 from shop.ordering.workflow import Actor
+from shop.web.params import parse_int
 
 bp = Blueprint("api", __name__, url_prefix=api_spec.API_PREFIX)
 csrf.exempt(bp)
 
 NUMBER_RE = re.compile(api_spec.ORDER_NUMBER_PATTERN)
-INTEGER_RE = re.compile(r"[0-9]{1,10}")
-LIST_FILTERS = {
-    "to_ship": fulfilment.TO_PREPARE,
-    "shipped": (DeliveryStatus.SHIPPED,),
-}
 STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -290,11 +286,13 @@ def order_json(order: Order) -> dict[str, Any]:
     }
 
 
-def _query_integer(name: str, default: int | None, low: int, high: int) -> int | None:
+def _query_integer(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not INTEGER_RE.fullmatch(raw) or not low <= int(raw) <= high:
+    # The document's integers have no blanks around them: " 5" is refused, as documented.
+    value = parse_int(raw, minimum=low, maximum=high) if raw == raw.strip() else None
+    if value is None:
         raise ApiError(
             400,
             _l(
@@ -306,7 +304,7 @@ def _query_integer(name: str, default: int | None, low: int, high: int) -> int |
             field=name,
             code="invalid_parameter",
         )
-    return int(raw)
+    return value
 
 
 def _order_id(number: str) -> int:
@@ -320,15 +318,11 @@ def _order_id(number: str) -> int:
 
 
 def _answer(order_id: int) -> Response:
-    """The order as it now stands (the caller's changes flushed), then the one commit."""
-    order = db.session.scalars(
-        select(Order).where(Order.id == order_id).options(selectinload(Order.lines))
-    ).one()
-    response = jsonify(order_json(order))
-    # Keeps the move and the client's "last used" mark; also ends a read-only request's
-    # transaction, which on SQLite holds the write lock from its BEGIN IMMEDIATE.
-    db.session.commit()
-    return response
+    """The order as it now stands (the request's changes flushed)."""
+    order = fulfilment.validated_order(order_id)
+    if order is None:
+        raise ApiError(404, ORDER_NOT_FOUND)
+    return jsonify(order_json(order))
 
 
 # --- the endpoints ------------------------------------------------------------------------
@@ -342,7 +336,7 @@ def openapi() -> Response:
 @bp.get("/orders")
 def list_orders() -> Response:
     status = request.args.get("status", "to_ship")
-    if status not in LIST_FILTERS:
+    if status not in api_orders.LIST_FILTERS:
         raise ApiError(
             400,
             _l("Le paramètre « status » vaut to_ship ou shipped."),
@@ -351,27 +345,13 @@ def list_orders() -> Response:
         )
     limit = _query_integer("limit", api_spec.DEFAULT_LIMIT, 1, api_spec.MAX_LIMIT)
     cursor = _query_integer("cursor", 0, 0, api_spec.MAX_CURSOR)
-    rows = db.session.scalars(
-        select(Order)
-        .where(
-            Order.shop == _client().shop,
-            Order.status == OrderStatus.VALIDATED,
-            Order.delivery_status.in_(LIST_FILTERS[status]),
-            Order.id > cursor,
-        )
-        .order_by(Order.id)
-        .limit(limit + 1)
-        .options(selectinload(Order.lines), selectinload(Order.entity))
-    ).all()
-    page = rows[:limit]
-    response = jsonify(
+    page = api_orders.order_page(_client().shop, status, limit, cursor)
+    return jsonify(
         {
-            "orders": [order_json(order) for order in page],
-            "next_cursor": page[-1].id if len(rows) > limit else None,
+            "orders": [order_json(order) for order in page.orders],
+            "next_cursor": page.next_cursor,
         }
     )
-    db.session.commit()  # keeps the client's "last used" mark
-    return response
 
 
 @bp.get("/orders/<number>")

@@ -7,11 +7,10 @@ state, and every action goes through it again on the server.
 
 from __future__ import annotations
 
-import re
-
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -25,8 +24,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.exceptions import NotFound
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -34,15 +32,14 @@ from wtforms.validators import DataRequired, Length, Optional
 from shop.blueprints.guards import staff_required
 from shop.clock import utcnow
 from shop.documents.picking import picking_list_pdf
-from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import DeliveryStatus, InvoiceStatus, Order, OrderStatus, ShopKind
 from shop.ordering import fulfilment, workflow
 from shop.ordering.carriers import CARRIERS
 from shop.ordering.orders import order_totals
 from shop.ordering.workflow import Actor
-from shop.web.boundary import error_beside_field
-from shop.web.params import enum_value
+from shop.web.boundary import on_refusal
+from shop.web.params import enum_value, parse_int
 
 bp = Blueprint("fulfilment", __name__, url_prefix="/logistique")
 
@@ -83,29 +80,26 @@ def _shop_filter() -> ShopKind | None:
     return enum_value(ShopKind, request.args.get("boutique"))
 
 
-ORDER_ID = re.compile(r"[0-9]{1,9}")
-
-
 def _selected_ids(source) -> list[int]:
+    """The ticked orders: 400 for anything else than up to MAX_SELECTED ids."""
     raw = source.getlist("order_id")[: MAX_SELECTED + 1]
-    if len(raw) > MAX_SELECTED or not all(ORDER_ID.fullmatch(v) for v in raw):
+    ids = [parse_int(value, minimum=1) for value in raw]
+    if len(ids) > MAX_SELECTED or None in ids:
         abort(400)
-    return sorted({int(v) for v in raw})
+    return sorted(set(ids))
 
 
 def _validated_order_or_404(order_id: int) -> Order:
-    order = db.session.scalar(
-        select(Order)
-        .where(Order.id == order_id, Order.validated_number.is_not(None))
-        .options(
-            selectinload(Order.lines),
-            joinedload(Order.account),
-            joinedload(Order.entity),
-        )
-    )
+    order = fulfilment.validated_order(order_id)
     if order is None:
         abort(404)
     return order
+
+
+@bp.errorhandler(fulfilment.OrderMissing)
+def _order_missing(_error: fulfilment.OrderMissing):
+    """An order that is not a validated one is an unknown page here, as in the URL."""
+    return current_app.handle_http_exception(NotFound())
 
 
 @bp.get("/")
@@ -132,15 +126,8 @@ def pool_selected():
     if not ids:
         flash(_("Sélectionnez au moins une commande."), "warning")
         return redirect(url_for("fulfilment.prepare"))
-    try:
-        pooled = fulfilment.pool(ids, _actor(), utcnow())
-    except fulfilment.OrderMissing:
-        abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return redirect(url_for("fulfilment.prepare"))
-    db.session.commit()
+    on_refusal(back=url_for("fulfilment.prepare"))
+    pooled = fulfilment.pool(ids, _actor(), utcnow())
     flash(
         ngettext(
             "%(num)s commande marquée « En cours de mutualisation ».",
@@ -175,32 +162,23 @@ def picking_list():
     return response
 
 
+CANCELLED = "annulee"  # the delivery filter's extra choice: the cancelled orders
+
+
 @bp.get("/commandes")
 @staff_required
 def orders_list():
     """Every validated order, filtered by delivery and invoicing status or by number."""
-    query = (
-        select(Order)
-        .where(Order.validated_number.is_not(None))
-        .options(joinedload(Order.account), joinedload(Order.entity), selectinload(Order.lines))
-        .order_by(Order.validated_at.desc(), Order.id.desc())
-    )
     delivery = enum_value(DeliveryStatus, request.args.get("livraison"))
     invoice = enum_value(InvoiceStatus, request.args.get("facturation"))
-    cancelled = request.args.get("livraison") == "annulee"
-    if delivery is not None:
-        query = query.where(
-            Order.delivery_status == delivery, Order.status == OrderStatus.VALIDATED
-        )
-    if cancelled:
-        query = query.where(Order.status == OrderStatus.CANCELLED)
-    if invoice is not None:
-        query = query.where(Order.invoice_status == invoice, Order.status == OrderStatus.VALIDATED)
+    cancelled = request.args.get("livraison") == CANCELLED
     number = request.args.get("q", "").strip().upper()[:20]
-    if number:
-        query = query.where(
-            or_(Order.validated_number.contains(number), Order.number.contains(number))
-        )
+    query = fulfilment.validated_orders(
+        delivery=[delivery] if delivery else (),
+        invoice=[invoice] if invoice else (),
+        cancelled=cancelled,
+        number=number,
+    )
     page = db.paginate(query, per_page=50, error_out=False)
     return render_template(
         "fulfilment/orders.html",
@@ -240,28 +218,27 @@ def _render_detail(order: Order, ship_form=None, cancel_form=None, status: int =
     )
 
 
-def _after(order_id: int, message: str):
-    db.session.commit()
+def _done(order_id: int, message: str):
     flash(message, "success")
     return redirect(url_for("fulfilment.detail", order_id=order_id))
 
 
-def _refused(order_id: int, error: DomainError):
-    db.session.rollback()
-    flash(str(error), "danger")
-    return redirect(url_for("fulfilment.detail", order_id=order_id))
+def _refusals_on_order_page(order_id: int, **forms) -> None:
+    """A refused move is told on the order's page; a refused field beside it, on the page
+    shown again with what was typed."""
+    on_refusal(
+        form=next(iter(forms.values()), None),
+        render=lambda: _render_detail(_validated_order_or_404(order_id), **forms),
+        back=url_for("fulfilment.detail", order_id=order_id),
+    )
 
 
 @bp.post("/commande/<int:order_id>/mutualiser")
 @staff_required
 def pool_one(order_id: int):
-    try:
-        [order] = fulfilment.pool([order_id], _actor(), utcnow())
-    except fulfilment.OrderMissing:
-        abort(404)
-    except DomainError as error:
-        return _refused(order_id, error)
-    return _after(
+    _refusals_on_order_page(order_id)
+    [order] = fulfilment.pool([order_id], _actor(), utcnow())
+    return _done(
         order_id,
         _("Commande %(number)s : « En cours de mutualisation ».", number=order.validated_number),
     )
@@ -273,21 +250,12 @@ def ship_one(order_id: int):
     form = ShipForm()
     if not form.validate_on_submit():
         return _render_detail(_validated_order_or_404(order_id), ship_form=form, status=400)
-    try:
-        details = fulfilment.shipment(
-            form.carrier.data, form.tracking_number.data, form.tracking_url.data or ""
-        )
-        order = fulfilment.ship(order_id, details, _actor(), utcnow())
-    except fulfilment.OrderMissing:
-        abort(404)
-    except fulfilment.FulfilmentError as error:
-        db.session.rollback()
-        if error_beside_field(form, error):
-            return _render_detail(_validated_order_or_404(order_id), ship_form=form, status=400)
-        return _refused(order_id, error)
-    except DomainError as error:
-        return _refused(order_id, error)
-    return _after(
+    _refusals_on_order_page(order_id, ship_form=form)
+    details = fulfilment.shipment(
+        form.carrier.data, form.tracking_number.data, form.tracking_url.data or ""
+    )
+    order = fulfilment.ship(order_id, details, _actor(), utcnow())
+    return _done(
         order_id,
         _(
             "Commande %(number)s expédiée (%(carrier)s %(tracking)s) : le client est prévenu "
@@ -302,25 +270,17 @@ def ship_one(order_id: int):
 @bp.post("/commande/<int:order_id>/livrer")
 @staff_required
 def deliver_one(order_id: int):
-    try:
-        order = fulfilment.deliver(order_id, _actor(), utcnow())
-    except fulfilment.OrderMissing:
-        abort(404)
-    except DomainError as error:
-        return _refused(order_id, error)
-    return _after(order_id, _("Commande %(number)s livrée.", number=order.validated_number))
+    _refusals_on_order_page(order_id)
+    order = fulfilment.deliver(order_id, _actor(), utcnow())
+    return _done(order_id, _("Commande %(number)s livrée.", number=order.validated_number))
 
 
 @bp.post("/commande/<int:order_id>/facturation/<any(invoice, pay):name>")
 @staff_required
 def move_invoice(order_id: int, name: str):
-    try:
-        order = fulfilment.move_invoice(order_id, name, _actor(), utcnow())
-    except fulfilment.OrderMissing:
-        abort(404)
-    except DomainError as error:
-        return _refused(order_id, error)
-    return _after(
+    _refusals_on_order_page(order_id)
+    order = fulfilment.move_invoice(order_id, name, _actor(), utcnow())
+    return _done(
         order_id,
         _(
             "Commande %(number)s : « %(state)s ».",
@@ -336,13 +296,9 @@ def cancel(order_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         return _render_detail(_validated_order_or_404(order_id), cancel_form=form, status=400)
-    try:
-        order = fulfilment.cancel(order_id, _actor(), utcnow(), form.reason.data)
-    except fulfilment.OrderMissing:
-        abort(404)
-    except DomainError as error:
-        return _refused(order_id, error)
-    return _after(
+    _refusals_on_order_page(order_id, cancel_form=form)
+    order = fulfilment.cancel(order_id, _actor(), utcnow(), form.reason.data)
+    return _done(
         order_id,
         _(
             "Commande %(number)s annulée : son stock est remis en vente et le client prévenu.",
@@ -358,17 +314,11 @@ def import_shipments():
     form = ShipmentImportForm()
     if not form.validate_on_submit():
         return _import_page(form, None, 400 if request.method == "POST" else 200)
-    try:
-        report = fulfilment.import_shipments(form.file.data.read(), _actor(), utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        form.file.errors.append(str(error))
-        return _import_page(form, None, 400)
-    if report.errors:
-        db.session.rollback()
+    on_refusal(form=form, render=lambda: _import_page(form, None))
+    report = fulfilment.import_shipments(form.file.data.read(), _actor(), utcnow())
+    if report.errors:  # and nothing of the file was kept
         flash(_("Aucune commande n'a été expédiée : corrigez les lignes en erreur."), "danger")
         return _import_page(form, report, 400)
-    db.session.commit()
     flash(
         ngettext(
             "%(num)s commande expédiée : les clients sont prévenus par email.",

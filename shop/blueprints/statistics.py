@@ -16,15 +16,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import DateField, SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from shop.blueprints.guards import admin_required, orderer_required
 from shop.clock import local_now, local_today, shop_timezone
-from shop.extensions import db
-from shop.models import Account, Entity, Product
-from shop.models.accounts import ORDERING_TYPES
 from shop.reporting.barchart import stacked_bars
 from shop.reporting.csvexport import stream_csv
 from shop.reporting.statistics import (
@@ -33,9 +29,13 @@ from shop.reporting.statistics import (
     chart_months,
     chart_series,
     default_period,
+    entity_choices,
     export_rows,
     monthly_quantities,
+    orderer_choices,
+    product_choices,
 )
+from shop.web.params import parse_int
 
 bp = Blueprint("statistics", __name__)
 
@@ -85,10 +85,9 @@ class IdSelectField(SelectField):
         self.data = None
         if not valuelist or valuelist[0].strip() == "":
             return
-        raw = valuelist[0].strip()
-        if not raw.isdigit() or len(raw) > 18:
+        self.data = parse_int(valuelist[0], minimum=1)
+        if self.data is None:
             raise ValueError(str(self.unknown))
-        self.data = int(raw)
 
     def pre_validate(self, form):
         listed = {choice.value for choice in self.choices if choice.value != ALL}
@@ -127,11 +126,8 @@ class AdminStatisticsForm(StatisticsForm):
 
 def _product_choices() -> list[SelectChoice]:
     """Every product, withdrawn ones too: they were ordered in the past."""
-    products = db.session.execute(
-        select(Product.id, Product.reference, Product.name).order_by(Product.name, Product.id)
-    )
     return [SelectChoice(ALL, _("Tous les produits"))] + [
-        SelectChoice(pid, f"{name} ({reference})") for pid, reference, name in products
+        SelectChoice(pid, f"{name} ({reference})") for pid, reference, name in product_choices()
     ]
 
 
@@ -144,18 +140,12 @@ def _own_form() -> StatisticsForm:
 def _admin_form() -> AdminStatisticsForm:
     form = AdminStatisticsForm(formdata=request.args)
     form.produit.choices = _product_choices()
-    entities = db.session.execute(select(Entity.id, Entity.name).order_by(Entity.name))
     form.entite.choices = [SelectChoice(ALL, _("Toutes les entités"))] + [
-        SelectChoice(eid, name) for eid, name in entities
+        SelectChoice(eid, name) for eid, name in entity_choices()
     ]
-    accounts = db.session.execute(
-        select(Account.id, Account.identifier, Account.first_name, Account.last_name)
-        .where(Account.account_type.in_(ORDERING_TYPES))
-        .order_by(Account.identifier)
-    )
     form.compte.choices = [SelectChoice(ALL, _("Tous les comptes"))] + [
         SelectChoice(aid, f"{identifier} · {first} {last}")
-        for aid, identifier, first, last in accounts
+        for aid, identifier, first, last in orderer_choices()
     ]
     return form
 
@@ -211,9 +201,9 @@ def _download(form: StatisticsForm, admin: bool):
     if not form.validate():
         return render_template("statistics/show.html", form=form, admin=admin, period=None), 400
     period = _filter(form)
-    # The rows stream from a connection of their own: end the session's transaction now, so
-    # that (on SQLite) the request holds no write lock while the file downloads.
-    db.session.commit()
+    # The rows stream from a read-only connection of their own, after the request's
+    # boundary has ended the session's transaction: on SQLite the download holds no write
+    # lock.
     body = stream_csv(EXPORT_HEADER, export_rows(period, shop_timezone()))
     response = Response(stream_with_context(body), mimetype="text/csv")
     filename = local_now().strftime("stat%d%m%Y-%H%M%S.csv")

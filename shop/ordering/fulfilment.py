@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.documents.csvfiles import CsvFileError, decode, sniff_delimiter
@@ -24,6 +24,7 @@ from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import (
     DeliveryStatus,
+    InvoiceStatus,
     Order,
     OrderEvent,
     OrderLine,
@@ -252,24 +253,81 @@ def history(order: Order) -> list[OrderEvent]:
     )
 
 
-def orders_to_prepare(
-    shop: ShopKind | None = None, order_ids: Iterable[int] | None = None
-) -> list[Order]:
-    """Validated orders waiting for a dispatch, oldest first (only these, if given)."""
+# --- the lists of validated orders ---------------------------------------------------------
+
+# How each list sorts: the logistics list shows the latest first; the API pages by id (its
+# cursor); the orders to prepare come in the order they are due to leave.
+NEWEST_FIRST = (Order.validated_at.desc(), Order.id.desc())
+BY_ID = (Order.id,)
+BY_DISPATCH = (Order.dispatch_date, Order.validated_at, Order.id)
+
+
+def validated_orders(
+    *,
+    shop: ShopKind | None = None,
+    delivery: Collection[DeliveryStatus] = (),
+    invoice: Collection[InvoiceStatus] = (),
+    cancelled: bool = False,
+    number: str = "",
+    order_ids: Collection[int] | None = None,
+    after_id: int | None = None,
+    sort: Sequence[ColumnElement] = NEWEST_FIRST,
+) -> Select[tuple[Order]]:
+    """Every validated order (cancelled ones too), narrowed by the filters given, with what
+    the lists show of them loaded: lines and their products, account, entity.
+
+    A delivery or invoicing status only matches orders still valid (a cancelled order keeps
+    the statuses it had); ``cancelled`` keeps only the cancelled ones. ``number`` is part of
+    a confirmation or saving number; ``after_id`` starts a page after that id. The caller
+    paginates or limits the statement.
+    """
     query = (
         select(Order)
-        .where(Order.status == OrderStatus.VALIDATED, Order.delivery_status.in_(TO_PREPARE))
-        .order_by(Order.dispatch_date, Order.validated_at, Order.id)
+        .where(Order.validated_number.is_not(None))
         .options(
             selectinload(Order.lines),
-            joinedload(Order.entity),
             joinedload(Order.account),
+            joinedload(Order.entity),
         )
+        .order_by(*sort)
     )
     if shop is not None:
         query = query.where(Order.shop == shop)
+    if delivery:
+        query = query.where(
+            Order.status == OrderStatus.VALIDATED, Order.delivery_status.in_(list(delivery))
+        )
+    if invoice:
+        query = query.where(
+            Order.status == OrderStatus.VALIDATED, Order.invoice_status.in_(list(invoice))
+        )
+    if cancelled:
+        query = query.where(Order.status == OrderStatus.CANCELLED)
+    number = number.strip().upper()
+    if number:
+        query = query.where(
+            or_(
+                Order.validated_number.contains(number, autoescape=True),
+                Order.number.contains(number, autoescape=True),
+            )
+        )
     if order_ids is not None:
         query = query.where(Order.id.in_(list(order_ids)))
+    if after_id is not None:
+        query = query.where(Order.id > after_id)
+    return query
+
+
+def validated_order(order_id: int) -> Order | None:
+    """One validated order, as its page shows it; None if there is no such order."""
+    return db.session.scalar(validated_orders(order_ids=[order_id]))
+
+
+def orders_to_prepare(
+    shop: ShopKind | None = None, order_ids: Collection[int] | None = None
+) -> list[Order]:
+    """Validated orders waiting for a dispatch, first to leave first (only these, if given)."""
+    query = validated_orders(shop=shop, delivery=TO_PREPARE, order_ids=order_ids, sort=BY_DISPATCH)
     return list(db.session.scalars(query))
 
 
@@ -328,10 +386,17 @@ class ShipmentImport:
         return sum(1 for line in self.lines if line.ok)
 
 
+class ShipmentFileError(CsvFileError):
+    """The file as a whole cannot be read: nothing is shipped (said beside the file field)."""
+
+    def __init__(self, message):
+        super().__init__(message, field="file")
+
+
 def import_shipments(data: bytes, actor: Actor, now: datetime) -> ShipmentImport:
     """Ship every order listed in the file, or none: one line per order with its carrier and
-    tracking number. Each bad line is reported with its line number and the reason; the
-    caller commits only when there is none (``report.errors`` empty), else rolls back."""
+    tracking number. Each bad line is reported with its line number and the reason; when
+    there is one (``report.errors``), nothing of the file is kept."""
     rows = _read_shipment_rows(data)
     report = ShipmentImport()
     wanted: dict[int, tuple[ImportLine, Shipment]] = {}
@@ -364,6 +429,9 @@ def import_shipments(data: bytes, actor: Actor, now: datetime) -> ShipmentImport
         return report
     # Lock them all in id order first: a concurrent shipper cannot interleave.
     lock_orders(wanted.keys())
+    # Each order is tried on its own (to report every refusal), all of them in one
+    # savepoint that is given up if any was refused: stock, history and e-mails alike.
+    every_order = db.session.begin_nested()
     for order_id, (entry, details) in sorted(wanted.items()):
         try:
             with db.session.begin_nested():
@@ -379,36 +447,43 @@ def import_shipments(data: bytes, actor: Actor, now: datetime) -> ShipmentImport
                 number=order.tracking_number,
             )
         )
+    if report.errors:
+        every_order.rollback()
+    else:
+        every_order.commit()
     return report
 
 
 def _read_shipment_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     if len(data) > MAX_IMPORT_BYTES:
-        raise CsvFileError(_l("Le fichier dépasse 2 Mo."))
-    text = decode(data)
+        raise ShipmentFileError(_l("Le fichier dépasse 2 Mo."))
+    try:
+        text = decode(data)
+    except CsvFileError as error:
+        raise ShipmentFileError(error.message) from error
     if not text.strip():
-        raise CsvFileError(_l("Le fichier est vide."))
+        raise ShipmentFileError(_l("Le fichier est vide."))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     try:
         header, *body = list(reader)
     except csv.Error as error:
-        raise CsvFileError(_l("Le fichier n'a pas pu être lu comme un CSV.")) from error
+        raise ShipmentFileError(_l("Le fichier n'a pas pu être lu comme un CSV.")) from error
     names = [COLUMNS.get(h.strip().casefold()) for h in header]
     missing = {"order", "carrier", "tracking_number"} - set(names)
     if missing:
-        raise CsvFileError(
+        raise ShipmentFileError(
             _l(
                 "Colonnes attendues : commande, transporteur, numero_suivi (et, si besoin, "
                 "lien_suivi)."
             )
         )
     if len(body) > MAX_IMPORT_LINES:
-        raise CsvFileError(_l("Le fichier dépasse %(max)s lignes.", max=MAX_IMPORT_LINES))
+        raise ShipmentFileError(_l("Le fichier dépasse %(max)s lignes.", max=MAX_IMPORT_LINES))
     rows = []
     for index, values in enumerate(body, start=2):
         if not any(v.strip() for v in values):
             continue
         rows.append((index, {n: v for n, v in zip(names, values, strict=False) if n}))
     if not rows:
-        raise CsvFileError(_l("Le fichier ne contient aucune expédition."))
+        raise ShipmentFileError(_l("Le fichier ne contient aucune expédition."))
     return rows

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, case, func, select
 
 from shop.extensions import READ_ONLY, db
 from shop.models import Account, Entity, Order, OrderLine, OrderStatus, Product
+from shop.models.accounts import ORDERING_TYPES
 from shop.reporting.barchart import OTHERS_COLOUR, Series
 
 # A chart of more months than this (a period of years) only spans the months with orders.
@@ -241,6 +242,32 @@ def chart_series(
     kept, rest = ranked[: MAX_CHART_PRODUCTS - 1], ranked[MAX_CHART_PRODUCTS - 1 :]
     others = [sum(values) for values in zip(*(s.values for s in rest), strict=True)]
     return [*kept, Series(others_label, others, OTHERS_COLOUR)]
+
+
+# -- the filters' choices ---------------------------------------------------------------------
+
+
+def product_choices() -> list[tuple[int, str, str]]:
+    """(id, reference, name) of every product by name, withdrawn ones too: they were
+    ordered in the past."""
+    query = select(Product.id, Product.reference, Product.name).order_by(Product.name, Product.id)
+    return list(db.session.execute(query).tuples())
+
+
+def entity_choices() -> list[tuple[int, str]]:
+    """(id, name) of every entity, by name."""
+    query = select(Entity.id, Entity.name).order_by(Entity.name)
+    return list(db.session.execute(query).tuples())
+
+
+def orderer_choices() -> list[tuple[int, str, str, str]]:
+    """(id, identifier, first name, last name) of every account that may order."""
+    query = (
+        select(Account.id, Account.identifier, Account.first_name, Account.last_name)
+        .where(Account.account_type.in_(ORDERING_TYPES))
+        .order_by(Account.identifier)
+    )
+    return list(db.session.execute(query).tuples())
 
 
 def export_statement(period: StatisticsFilter, tz: ZoneInfo) -> Select:
