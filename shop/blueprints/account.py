@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional
 
 from shop import accounts
+from shop.blueprints.forms import CoordinatesForm, DeliveryForm
 from shop.clock import utcnow
 from shop.models import DeliveryStatus, OrderStatus
 from shop.ordering.basket import update_delivery_address
@@ -19,21 +16,6 @@ from shop.quota.store import allocations_since
 from shop.web.boundary import on_refusal
 
 bp = Blueprint("account", __name__, url_prefix="/mon-compte")
-
-
-class CoordinatesForm(FlaskForm):
-    last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=80)])
-    first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=80)])
-    email = EmailField(_l("Adresse email"), validators=[DataRequired(), Email(), Length(max=254)])
-    phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=32)])
-    submit = SubmitField(_l("Enregistrer les modifications"))
-
-
-class DeliveryForm(FlaskForm):
-    delivery_address = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=255)])
-    delivery_postcode = StringField(_l("Code postal"), validators=[DataRequired(), Length(max=10)])
-    delivery_city = StringField(_l("Ville"), validators=[DataRequired(), Length(max=120)])
-    submit = SubmitField(_l("Enregistrer l'adresse de livraison"))
 
 
 def _page(coordinates: CoordinatesForm | None = None, delivery: DeliveryForm | None = None):

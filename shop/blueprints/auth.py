@@ -4,52 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from shop import accounts
+from shop.blueprints.forms import ChoosePasswordForm, ForgotForm, LoginForm
 from shop.clock import utcnow
 from shop.web.boundary import on_refusal
 from shop.web.params import local_path
 
 bp = Blueprint("auth", __name__)
-
-
-class LoginForm(FlaskForm):
-    identifier = StringField(_l("Nom d'utilisateur"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(), Length(max=256)])
-    remember = BooleanField(_l("Rester connecté"))
-    submit = SubmitField(_l("Connexion"))
-
-
-class ForgotForm(FlaskForm):
-    email = EmailField(
-        _l("Votre adresse email"), validators=[DataRequired(), Email(), Length(max=254)]
-    )
-    submit = SubmitField(_l("Envoyer la demande"))
-
-
-class ChoosePasswordForm(FlaskForm):
-    # Activation only: the person may change the e-mail address of reference.
-    email = EmailField(
-        _l("Votre adresse email de référence"),
-        validators=[Optional(), Email(), Length(max=254)],
-    )
-    password = PasswordField(
-        _l("Nouveau mot de passe"),
-        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH, max=256)],
-    )
-    confirm = PasswordField(
-        _l("Confirmez le mot de passe"),
-        validators=[
-            DataRequired(),
-            EqualTo("password", message=_l("Les deux mots de passe ne sont pas identiques.")),
-        ],
-    )
-    submit = SubmitField(_l("Enregistrer le mot de passe"))
 
 
 @bp.route("/connexion", methods=["GET", "POST"])

@@ -19,16 +19,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import NotFound
-from wtforms import SelectField, StringField, SubmitField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
 
+from shop.blueprints.forms import CancelForm, ShipForm, ShipmentImportForm
 from shop.blueprints.guards import staff_required
 from shop.clock import utcnow
 from shop.documents.picking import picking_list_pdf
@@ -44,32 +39,6 @@ from shop.web.params import enum_value, parse_int
 bp = Blueprint("fulfilment", __name__, url_prefix="/logistique")
 
 MAX_SELECTED = 500
-
-
-class ShipForm(FlaskForm):
-    carrier = SelectField(_l("Transporteur"), choices=[SelectChoice(c, c) for c in CARRIERS])
-    tracking_number = StringField(
-        _l("Numéro de suivi"), validators=[DataRequired(), Length(max=64)]
-    )
-    tracking_url = StringField(
-        _l("Lien de suivi (facultatif : sinon celui du transporteur)"),
-        validators=[Optional(), Length(max=500)],
-    )
-    submit = SubmitField(_l("Marquer « Expédiée »"))
-
-
-class CancelForm(FlaskForm):
-    reason = StringField(_l("Motif de l'annulation"), validators=[DataRequired(), Length(max=200)])
-    submit = SubmitField(_l("Annuler la commande"))
-
-
-class ShipmentImportForm(FlaskForm):
-    file = FileField(
-        _l("Fichier CSV des expéditions"),
-        validators=[FileRequired()],
-        render_kw={"accept": ".csv,text/csv"},
-    )
-    submit = SubmitField(_l("Importer les expéditions"))
 
 
 def _actor() -> Actor:

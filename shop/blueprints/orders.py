@@ -15,10 +15,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
 
+from shop.blueprints.forms import ValidateForm
 from shop.blueprints.guards import orderer_required
 from shop.clock import shop_timezone, utcnow
 from shop.documents.pdf import order_pdf
@@ -29,28 +27,6 @@ from shop.web.boundary import on_refusal
 from shop.web.params import form_id
 
 bp = Blueprint("orders", __name__)
-
-
-class ValidateForm(FlaskForm):
-    reference = StringField(
-        _l("Votre référence pour cette commande (facultatif)"),
-        validators=[Optional(), Length(max=64)],
-    )
-    delivery_name = StringField(_l("Destinataire"), validators=[DataRequired(), Length(max=160)])
-    delivery_address = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=255)])
-    delivery_postcode = StringField(_l("Code postal"), validators=[DataRequired(), Length(max=10)])
-    delivery_city = StringField(_l("Ville"), validators=[DataRequired(), Length(max=120)])
-    delivery_phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=32)])
-    submit = SubmitField(_l("Valider votre commande"))
-
-    def delivery(self) -> orders.DeliveryAddress:
-        return orders.DeliveryAddress(
-            name=self.delivery_name.data.strip(),
-            address=self.delivery_address.data.strip(),
-            postcode=self.delivery_postcode.data.strip(),
-            city=self.delivery_city.data.strip(),
-            phone=(self.delivery_phone.data or "").strip(),
-        )
 
 
 QUOTA_MESSAGES = {

@@ -8,17 +8,13 @@ hand-edited URL gets a French message and a 400, never a 500.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
+from shop.blueprints.forms import ALL, AdminStatisticsForm, StatisticsForm
 from shop.blueprints.guards import admin_required, orderer_required
 from shop.clock import local_now, local_today, shop_timezone
 from shop.reporting.barchart import stacked_bars
@@ -28,100 +24,14 @@ from shop.reporting.statistics import (
     StatisticsFilter,
     chart_months,
     chart_series,
-    default_period,
     entity_choices,
     export_rows,
     monthly_quantities,
     orderer_choices,
     product_choices,
 )
-from shop.web.params import parse_int
 
 bp = Blueprint("statistics", __name__)
-
-# Dates outside these years are typing mistakes (and year 1 cannot be turned into UTC).
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
-ALL = ""  # the value of a drop-down's "Tous …" option
-
-
-class PeriodDateField(DateField):
-    """A day typed as the date picker sends it (aaaa-mm-jj) or by hand (jj/mm/aaaa)."""
-
-    def __init__(self, label, **kwargs):
-        super().__init__(label, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        raw = " ".join(valuelist).strip()
-        if not raw:
-            return
-        try:
-            super().process_formdata([raw])
-        except ValueError as error:
-            raise ValueError(
-                _("Date non valide : saisissez une date au format jj/mm/aaaa.")
-            ) from error
-        if not FIRST_DAY <= self.data <= LAST_DAY:
-            self.data = None
-            raise ValueError(_("Date non valide : choisissez une date entre 1900 et 2100."))
-
-
-class IdSelectField(SelectField):
-    """A drop-down of database ids whose first option ("Tous …", empty value) means None.
-
-    Anything else than one of the listed ids (a deleted product, a hand-edited URL) is a
-    validation error with its own message, never a 500.
-    """
-
-    def __init__(self, label, unknown, **kwargs):
-        super().__init__(label, coerce=self._coerce, **kwargs)
-        self.unknown = unknown
-
-    @staticmethod
-    def _coerce(value):
-        return None if value in (ALL, None) else int(value)
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if not valuelist or valuelist[0].strip() == "":
-            return
-        self.data = parse_int(valuelist[0], minimum=1)
-        if self.data is None:
-            raise ValueError(str(self.unknown))
-
-    def pre_validate(self, form):
-        listed = {choice.value for choice in self.choices if choice.value != ALL}
-        if self.data is not None and self.data not in listed:
-            raise ValidationError(str(self.unknown))
-
-
-class StatisticsForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET filter: it reads, never changes anything
-
-    produit = IdSelectField(
-        _l("Produit"), unknown=_l("Produit inconnu : choisissez un produit de la liste.")
-    )
-    du = PeriodDateField(_l("Commandes passées entre le"))
-    au = PeriodDateField(_l("et le"))
-
-    def validate_au(self, field):
-        if self.du.data and field.data and self.du.data > field.data:
-            raise ValidationError(
-                _("La date de fin doit être postérieure ou égale à la date de début.")
-            )
-
-    def period(self, today: date) -> tuple[date, date]:
-        """The days chosen; no end: today (or the start, if later); no start: the 12 calendar
-        months up to the end."""
-        date_to = self.au.data or max(today, self.du.data or today)
-        date_from = self.du.data or default_period(date_to)[0]
-        return date_from, date_to
-
-
-class AdminStatisticsForm(StatisticsForm):
-    entite = IdSelectField(_l("Entité"), unknown=_l("Entité inconnue."))
-    compte = IdSelectField(_l("Compte"), unknown=_l("Compte inconnu."))
 
 
 def _product_choices() -> list[SelectChoice]:

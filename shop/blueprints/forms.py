@@ -1,0 +1,228 @@
+"""The forms of the shop's own pages (sign-in, Mon compte, the order, logistics, statistics).
+
+Head office's forms are in :mod:`shop.blueprints.admin.forms`. A form checks the shape of what
+was typed; the rules (may this order be validated, shipped…) are the domain's.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    ValidationError,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from shop import accounts
+from shop.ordering import orders
+from shop.ordering.carriers import CARRIERS
+from shop.reporting.statistics import default_period
+from shop.web.params import parse_int
+
+# Dates outside these years are typing mistakes (and year 1 cannot be turned into UTC).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
+ALL = ""  # the value of a drop-down's "Tous …" option
+
+
+# --- auth ---
+
+
+class LoginForm(FlaskForm):
+    identifier = StringField(_l("Nom d'utilisateur"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(), Length(max=256)])
+    remember = BooleanField(_l("Rester connecté"))
+    submit = SubmitField(_l("Connexion"))
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(
+        _l("Votre adresse email"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    submit = SubmitField(_l("Envoyer la demande"))
+
+
+class ChoosePasswordForm(FlaskForm):
+    # Activation only: the person may change the e-mail address of reference.
+    email = EmailField(
+        _l("Votre adresse email de référence"),
+        validators=[Optional(), Email(), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH, max=256)],
+    )
+    confirm = PasswordField(
+        _l("Confirmez le mot de passe"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("Les deux mots de passe ne sont pas identiques.")),
+        ],
+    )
+    submit = SubmitField(_l("Enregistrer le mot de passe"))
+
+
+# --- account ---
+
+
+class CoordinatesForm(FlaskForm):
+    last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=80)])
+    first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=80)])
+    email = EmailField(_l("Adresse email"), validators=[DataRequired(), Email(), Length(max=254)])
+    phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=32)])
+    submit = SubmitField(_l("Enregistrer les modifications"))
+
+
+class DeliveryForm(FlaskForm):
+    delivery_address = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=255)])
+    delivery_postcode = StringField(_l("Code postal"), validators=[DataRequired(), Length(max=10)])
+    delivery_city = StringField(_l("Ville"), validators=[DataRequired(), Length(max=120)])
+    submit = SubmitField(_l("Enregistrer l'adresse de livraison"))
+
+
+# --- orders ---
+
+
+class ValidateForm(FlaskForm):
+    reference = StringField(
+        _l("Votre référence pour cette commande (facultatif)"),
+        validators=[Optional(), Length(max=64)],
+    )
+    delivery_name = StringField(_l("Destinataire"), validators=[DataRequired(), Length(max=160)])
+    delivery_address = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=255)])
+    delivery_postcode = StringField(_l("Code postal"), validators=[DataRequired(), Length(max=10)])
+    delivery_city = StringField(_l("Ville"), validators=[DataRequired(), Length(max=120)])
+    delivery_phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=32)])
+    submit = SubmitField(_l("Valider votre commande"))
+
+    def delivery(self) -> orders.DeliveryAddress:
+        return orders.DeliveryAddress(
+            name=self.delivery_name.data.strip(),
+            address=self.delivery_address.data.strip(),
+            postcode=self.delivery_postcode.data.strip(),
+            city=self.delivery_city.data.strip(),
+            phone=(self.delivery_phone.data or "").strip(),
+        )
+
+
+# --- fulfilment ---
+
+
+class ShipForm(FlaskForm):
+    carrier = SelectField(_l("Transporteur"), choices=[SelectChoice(c, c) for c in CARRIERS])
+    tracking_number = StringField(
+        _l("Numéro de suivi"), validators=[DataRequired(), Length(max=64)]
+    )
+    tracking_url = StringField(
+        _l("Lien de suivi (facultatif : sinon celui du transporteur)"),
+        validators=[Optional(), Length(max=500)],
+    )
+    submit = SubmitField(_l("Marquer « Expédiée »"))
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("Motif de l'annulation"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Annuler la commande"))
+
+
+class ShipmentImportForm(FlaskForm):
+    file = FileField(
+        _l("Fichier CSV des expéditions"),
+        validators=[FileRequired()],
+        render_kw={"accept": ".csv,text/csv"},
+    )
+    submit = SubmitField(_l("Importer les expéditions"))
+
+
+# --- statistics ---
+
+
+class PeriodDateField(DateField):
+    """A day typed as the date picker sends it (aaaa-mm-jj) or by hand (jj/mm/aaaa)."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        raw = " ".join(valuelist).strip()
+        if not raw:
+            return
+        try:
+            super().process_formdata([raw])
+        except ValueError as error:
+            raise ValueError(
+                _("Date non valide : saisissez une date au format jj/mm/aaaa.")
+            ) from error
+        if not FIRST_DAY <= self.data <= LAST_DAY:
+            self.data = None
+            raise ValueError(_("Date non valide : choisissez une date entre 1900 et 2100."))
+
+
+class IdSelectField(SelectField):
+    """A drop-down of database ids whose first option ("Tous …", empty value) means None.
+
+    Anything else than one of the listed ids (a deleted product, a hand-edited URL) is a
+    validation error with its own message, never a 500.
+    """
+
+    def __init__(self, label, unknown, **kwargs):
+        super().__init__(label, coerce=self._coerce, **kwargs)
+        self.unknown = unknown
+
+    @staticmethod
+    def _coerce(value):
+        return None if value in (ALL, None) else int(value)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or valuelist[0].strip() == "":
+            return
+        self.data = parse_int(valuelist[0], minimum=1)
+        if self.data is None:
+            raise ValueError(str(self.unknown))
+
+    def pre_validate(self, form):
+        listed = {choice.value for choice in self.choices if choice.value != ALL}
+        if self.data is not None and self.data not in listed:
+            raise ValidationError(str(self.unknown))
+
+
+class StatisticsForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter: it reads, never changes anything
+
+    produit = IdSelectField(
+        _l("Produit"), unknown=_l("Produit inconnu : choisissez un produit de la liste.")
+    )
+    du = PeriodDateField(_l("Commandes passées entre le"))
+    au = PeriodDateField(_l("et le"))
+
+    def validate_au(self, field):
+        if self.du.data and field.data and self.du.data > field.data:
+            raise ValidationError(
+                _("La date de fin doit être postérieure ou égale à la date de début.")
+            )
+
+    def period(self, today: date) -> tuple[date, date]:
+        """The days chosen; no end: today (or the start, if later); no start: the 12 calendar
+        months up to the end."""
+        date_to = self.au.data or max(today, self.du.data or today)
+        date_from = self.du.data or default_period(date_to)[0]
+        return date_from, date_to
+
+
+class AdminStatisticsForm(StatisticsForm):
+    entite = IdSelectField(_l("Entité"), unknown=_l("Entité inconnue."))
+    compte = IdSelectField(_l("Compte"), unknown=_l("Compte inconnu."))
