@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from shop.clock import utcnow
 from shop.extensions import db
 from shop.models import (
     Allocation,
@@ -187,6 +189,27 @@ def test_outbox_retry_is_audited_and_sent_after_the_commit(app, admin):
     # Sent already: a message, no second entry.
     page = admin.post(f"/admin/emails/{failed_id}/renvoyer", follow_redirects=True)
     assert "Cet email a déjà été envoyé." in text(page)
+    assert actions(app) == ["mail.retry"]
+
+
+def test_retrying_a_waiting_message_is_audited_too(app, admin):
+    """A message still waiting after a failed attempt keeps its status: the retry changes
+    its due time, and the journal says so."""
+    with app.app_context():
+        waiting = OutboxMessage(
+            recipient="y@example.org",
+            subject="Sujet",
+            body_text="corps",
+            kind="test",
+            status=OutboxStatus.PENDING,
+            attempts=1,
+            next_attempt_at=utcnow() + timedelta(hours=1),
+            last_error="FileExistsError",
+        )
+        db.session.add(waiting)
+        db.session.commit()
+        waiting_id = waiting.id
+    admin.post(f"/admin/emails/{waiting_id}/renvoyer", {"statut": "attente"})
     assert actions(app) == ["mail.retry"]
 
 

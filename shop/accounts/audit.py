@@ -57,7 +57,8 @@ def record(
 
     Nothing is recorded for an update that changed nothing.
     """
-    before, after = before or {}, after or {}
+    before = {key: _plain(value) for key, value in (before or {}).items()}
+    after = {key: _plain(value) for key, value in (after or {}).items()}
     changes = {
         key: [before.get(key), after.get(key)]
         for key in sorted(set(before) | set(after))

@@ -37,12 +37,13 @@ def retry(message: OutboxMessage, actor: Account | None, now: datetime) -> None:
     once the request commits."""
     if message.status is OutboxStatus.SENT:
         raise DomainError(_l("Cet email a déjà été envoyé."))
+    # A waiting message changes only its due time: record it, or the retry leaves no trace.
     audit.record(
         actor,
         "mail.retry",
         message,
-        {"status": message.status.value},
-        {"status": OutboxStatus.PENDING.value},
+        {"status": message.status.value, "next_attempt_at": message.next_attempt_at},
+        {"status": OutboxStatus.PENDING.value, "next_attempt_at": now},
         label=f"{message.recipient}: {message.subject}"[:255],
     )
     message.status = OutboxStatus.PENDING
