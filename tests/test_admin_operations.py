@@ -13,6 +13,7 @@ import pytest
 from shop.clock import utcnow
 from shop.extensions import db
 from shop.models import (
+    Account,
     Allocation,
     AuditEntry,
     Entity,
@@ -222,12 +223,58 @@ def test_access_invitations_are_audited(app, admin):
 
 def test_sending_an_invitation_again_is_audited(app, admin, account_id):
     target = account_id("mgen-ar01")
+    with app.app_context():
+        db.session.get(Account, target).password_hash = None  # invited, not yet activated
+        db.session.commit()
     response = admin.post(f"/admin/comptes/{target}/invitation")
     assert response.status_code == 302
     with app.app_context():
         [entry] = db.session.scalars(db.select(AuditEntry)).all()
         assert (entry.action, entry.target_id) == ("account.invite", target)
         assert entry.actor.identifier == "siege-admin"
+
+
+def test_an_activated_account_is_not_invited_again(app, admin, account_id):
+    target = account_id("mgen-ar01")
+    page = admin.post(f"/admin/comptes/{target}/invitation", follow_redirects=True)
+    assert "Ce compte est déjà activé" in text(page)
+    assert actions(app) == []
+
+
+def _own_data(**changes) -> dict:
+    data = {
+        "identifier": "siege-admin",
+        "account_type": "head_office_admin",
+        "last_name": "Admin",
+        "first_name": "Siège",
+        "email": "siege-admin@example.org",
+        "phone": "",
+        "entity_id": "1",
+        "locale": "fr",
+        "active": "y",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"account_type": "logistician"}, "retirer vos propres droits d'administrateur"),
+        ({"active": None}, "désactiver votre propre compte"),
+    ],
+)
+def test_an_admin_cannot_take_away_their_own_rights(app, admin, account_id, changes, message):
+    """Else the last admin could leave the shop with nobody to run it (and see a success
+    message on a 403 page)."""
+    me = account_id("siege-admin")
+    response = admin.post(f"/admin/comptes/{me}", _own_data(**changes))
+    assert response.status_code == 400
+    assert message in text(response)
+    with app.app_context():
+        account = db.session.get(Account, me)
+        assert account.is_admin and account.active
+    assert actions(app) == []
 
 
 def test_the_cli_creates_api_clients_through_the_audited_function(app, demo):

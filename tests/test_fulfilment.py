@@ -3,6 +3,7 @@ the picking list, shipments in bulk from a CSV, and who may do what."""
 
 from __future__ import annotations
 
+import html
 import re
 from io import BytesIO
 from urllib.parse import quote
@@ -223,6 +224,14 @@ def test_head_office_cancels_before_shipping_and_the_stock_returns(
         .get_data(as_text=True)
     )
     assert "impossible de la marquer « Expédiée »" in page
+    # Without a reason either, the order says why it cannot be cancelled (its form, with the
+    # « requis » message, is no longer shown).
+    again = admin.post(f"/logistique/commande/{order_id}/annuler", {}, follow_redirects=True)
+    assert "impossible de l'annuler" in html.unescape(again.get_data(as_text=True))
+    empty = login_as("logistique").post(
+        f"/logistique/commande/{order_id}/expedier", {}, follow_redirects=True
+    )
+    assert "impossible de la marquer « Expédiée »" in empty.get_data(as_text=True)
 
 
 def test_bad_shipment_details_are_refused_beside_the_field(app, login_as, create_product):

@@ -117,7 +117,7 @@ def test_from_which_states_each_transition_applies(name):
             workflow.check(subject, name, actor)
             assert workflow.applies(subject, name)
         else:
-            with pytest.raises(TransitionRefused, match="impossible de la"):
+            with pytest.raises(TransitionRefused, match="impossible de l"):
                 workflow.check(subject, name, actor)
             assert not workflow.applies(subject, name)
 
@@ -148,3 +148,17 @@ def test_available_lists_only_what_the_role_may_do_now():
     shipped = order(V, SHIP, TO_PAY)
     assert workflow.available(shipped, Actor("api")) == ["deliver"]
     assert workflow.available(shipped, Actor("head_office_admin")) == ["deliver", "pay"]
+
+
+def test_the_refusals_elide_before_a_vowel():
+    """« impossible de l'annuler », « ne permet pas d'annuler », never « de la annuler »."""
+    delivered = order(V, DONE, TO_INVOICE)
+    with pytest.raises(TransitionRefused) as refused:
+        workflow.check(delivered, "cancel", Actor("head_office_admin", "Quelqu'un"))
+    assert "impossible de l'annuler." in str(refused.value)
+    with pytest.raises(TransitionForbidden) as forbidden:
+        workflow.check(delivered, "cancel", Actor("logistician", "Quelqu'un"))
+    assert "ne permet pas d'annuler une commande." in str(forbidden.value)
+    with pytest.raises(TransitionRefused) as marked:
+        workflow.check(delivered, "ship", Actor("head_office_admin", "Quelqu'un"))
+    assert "impossible de la marquer « Expédiée »" in str(marked.value)

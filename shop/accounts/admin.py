@@ -40,6 +40,25 @@ def create_account(data: accounts.AccountData, actor: Account | None) -> Account
 
 
 def update_account(account: Account, data: accounts.AccountData, actor: Account | None) -> None:
+    """Change an account; an admin may not take away their own admin rights nor deactivate
+    themselves (so the shop always keeps an admin: another one must do it)."""
+    if actor is not None and actor.id == account.id:
+        if data.account_type is not AccountType.HEAD_OFFICE_ADMIN:
+            raise DomainError(
+                _l(
+                    "Vous ne pouvez pas retirer vos propres droits d'administrateur : "
+                    "demandez-le à un autre administrateur du siège."
+                ),
+                field="account_type",
+            )
+        if not data.active:
+            raise DomainError(
+                _l(
+                    "Vous ne pouvez pas désactiver votre propre compte : demandez-le à un "
+                    "autre administrateur du siège."
+                ),
+                field="active",
+            )
     before = audit.account_snapshot(account)
     try:
         with db.session.begin_nested():
@@ -50,7 +69,14 @@ def update_account(account: Account, data: accounts.AccountData, actor: Account 
 
 
 def invite(account: Account, actor: Account | None) -> None:
-    """Send the account its invitation (activation link) again."""
+    """Send the account its invitation (activation link) again, while it is not activated."""
+    if account.activated:
+        raise DomainError(
+            _l(
+                "Ce compte est déjà activé : pour un nouveau mot de passe, son titulaire "
+                "utilise « Mot de passe oublié »."
+            )
+        )
     accounts.send_invitation(account)
     db.session.flush()
     audit.record(actor, "account.invite", account, after={"email": account.email})

@@ -187,6 +187,15 @@ def _render_detail(order: Order, ship_form=None, cancel_form=None, status: int =
     )
 
 
+def _form_not_valid(order_id: int, transition: str, **forms):
+    """The form's errors beside its fields; but when the order cannot make this move at
+    all (its form is then not even shown), say why instead."""
+    order = _validated_order_or_404(order_id)
+    _refusals_on_order_page(order_id, **forms)
+    workflow.check(order, transition, _actor())
+    return _render_detail(order, status=400, **forms)
+
+
 def _done(order_id: int, message: str):
     flash(message, "success")
     return redirect(url_for("fulfilment.detail", order_id=order_id))
@@ -218,7 +227,7 @@ def pool_one(order_id: int):
 def ship_one(order_id: int):
     form = ShipForm()
     if not form.validate_on_submit():
-        return _render_detail(_validated_order_or_404(order_id), ship_form=form, status=400)
+        return _form_not_valid(order_id, "ship", ship_form=form)
     _refusals_on_order_page(order_id, ship_form=form)
     details = fulfilment.shipment(
         form.carrier.data, form.tracking_number.data, form.tracking_url.data or ""
@@ -264,7 +273,7 @@ def move_invoice(order_id: int, name: str):
 def cancel(order_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
-        return _render_detail(_validated_order_or_404(order_id), cancel_form=form, status=400)
+        return _form_not_valid(order_id, "cancel", cancel_form=form)
     _refusals_on_order_page(order_id, cancel_form=form)
     order = fulfilment.cancel(order_id, _actor(), utcnow(), form.reason.data)
     return _done(

@@ -100,6 +100,7 @@ def account_edit(account_id: int):
 @admin_required
 def account_invite(account_id: int):
     account = get_or_404(Account, account_id)
+    on_refusal(back=url_for("admin.account_edit", account_id=account.id))
     accounts_admin.invite(account, current_user)
     flash(_("Invitation envoyée à %(email)s.", email=account.email), "success")
     return redirect(url_for("admin.account_edit", account_id=account.id))
