@@ -224,6 +224,12 @@ def test_deactivate_instead_of_delete(app, admin, create_product):
 
     admin.post(f"/admin/produits/{product_id}/activation", {"active": "1"})
     assert product_state(app, product_id)["active"] is True
+    # Anything else than the buttons' 0 or 1 changes nothing.
+    for odd in ["true", "abc", "²", "", None]:
+        data = {} if odd is None else {"active": odd}
+        response = admin.post(f"/admin/produits/{product_id}/activation", data)
+        assert response.status_code == 400
+        assert product_state(app, product_id)["active"] is True
 
 
 def test_list_filters_and_pagination(app, admin, create_product, monkeypatch):

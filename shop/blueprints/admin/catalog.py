@@ -5,7 +5,7 @@ The pictures uploaded here are served to every signed-in user by :mod:`shop.blue
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -135,7 +135,10 @@ def product_image(product_id: int):
 def product_activation(product_id: int):
     """Deactivate or reactivate: products are never deleted, orders refer to them."""
     product = get_or_404(Product, product_id)
-    active = request.form.get("active") == "1"
+    choice = request.form.get("active")
+    if choice not in {"0", "1"}:  # the form's buttons send one or the other
+        abort(400)
+    active = choice == "1"
     catalog_admin.set_active(product, active, current_user)
     if active:
         flash(_("Le produit %(reference)s est réactivé.", reference=product.reference), "success")
