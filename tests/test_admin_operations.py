@@ -127,9 +127,13 @@ def test_odd_quantities_on_the_quotas_pages_are_refused_with_a_message(
     app, admin, create_product, bad
 ):
     product = create_product(monthly_quota=7)
-    page = admin.post(f"/admin/quotas/{product}", {"monthly_quota": bad}, follow_redirects=True)
-    assert page.status_code == 200
-    assert "Quantité non valide" in text(page)
+    page = admin.post(f"/admin/quotas/{product}", {"monthly_quota": bad})
+    assert page.status_code == 400
+    # Beside the product's own field, with what was typed, tied to it for screen readers.
+    field = re.search(rf'<input[^>]*id="quota-{product}"[^>]*>', text(page)).group(0)
+    assert f'value="{bad}"' in field and f'aria-describedby="quota-{product}-error"' in field
+    error = re.search(rf'id="quota-{product}-error">([^<]*)<', text(page)).group(1)
+    assert "Quantité non valide" in error
     with app.app_context():
         assert db.session.get(Product, product).monthly_quota == 7
     assert actions(app) == []
@@ -143,25 +147,20 @@ def test_odd_ids_and_years_of_an_allocation(app, admin, create_product):
         for bad in ("²", "abc", "99999999999", "0"):
             assert admin.post("/admin/dotations", data | {name: bad}).status_code == 404
     for year in ("²", "1999", "3000"):
-        page = admin.post("/admin/dotations", data | {"year": year}, follow_redirects=True)
-        assert page.status_code == 200
-        assert "non valide" in text(page)
+        page = admin.post("/admin/dotations", data | {"year": year})
+        assert page.status_code == 400
+        assert "Année non valide : choisissez une année de 2000 à 2100." in text(page)
+        assert f'value="{year}"' in text(page) and 'aria-describedby="a-year-error"' in text(page)
     assert admin.post("/admin/dotations", data).status_code == 302
     with app.app_context():
         allocation_id = db.session.scalar(
             db.select(Allocation.id).where(Allocation.product_id == product)
         )
-    page = admin.post(
-        f"/admin/dotations/{allocation_id}/livre",
-        {"delivered_quantity": "²"},
-        follow_redirects=True,
-    )
+    page = admin.post(f"/admin/dotations/{allocation_id}/livre", {"delivered_quantity": "²"})
+    assert page.status_code == 400
     assert "Quantité non valide" in text(page)
-    page = admin.post(
-        f"/admin/dotations/{allocation_id}/livre",
-        {"delivered_quantity": "4"},
-        follow_redirects=True,
-    )
+    assert f'aria-describedby="d-{allocation_id}-error"' in text(page)
+    page = admin.post(f"/admin/dotations/{allocation_id}/livre", {"delivered_quantity": "4"})
     assert "ne peut dépasser la dotation" in text(page)
     assert actions(app) == ["allocation.create"]
 

@@ -150,7 +150,14 @@ def create_allocation(
     entity: Entity, product: Product, year: int, quantity: int, actor: Account | None
 ) -> Allocation:
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise DomainError(_l("Année non valide."), field="year")
+        raise DomainError(
+            _l(
+                "Année non valide : choisissez une année de %(first)s à %(last)s.",
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            ),
+            field="year",
+        )
     duplicate = DomainError(
         _l("Cette entité a déjà une dotation de ce produit pour cette année."), field="product_id"
     )

@@ -10,6 +10,8 @@ A :class:`DomainError` becomes what the user sees in :func:`answer_domain_error`
 - under the API, JSON with the same French text (``shop.blueprints.api`` chooses the status);
 - in a page whose view called :func:`on_refusal` with its form and a way to render it, the
   message beside the field it names, the page shown again (400) with what was typed;
+- in a page of many small forms (a table of quotas), ``beside(error)`` renders the page
+  again with the message beside the one field it names;
 - otherwise a flash message (one per problem when the error lists several) and a redirect
   to where the view said to go back (``back``), or the form page again, or the referring
   page of this site.
@@ -49,6 +51,7 @@ class Refusal:
     form: FlaskForm | None = None
     render: Callable[[], ResponseReturnValue] | None = None
     back: str | None = None
+    beside: Callable[[DomainError], ResponseReturnValue] | None = None
 
 
 def on_refusal(
@@ -56,10 +59,12 @@ def on_refusal(
     form: FlaskForm | None = None,
     render: Callable[[], ResponseReturnValue] | None = None,
     back: str | None = None,
+    beside: Callable[[DomainError], ResponseReturnValue] | None = None,
 ) -> None:
     """Say how this request shows a refused action: the ``form`` whose fields an error may
-    name and ``render`` to show its page again, or ``back``, the page to go back to."""
-    g.refusal = Refusal(form, render, back)
+    name and ``render`` to show its page again, or ``back``, the page to go back to; or
+    ``beside``, which shows the page again with a given error beside its field."""
+    g.refusal = Refusal(form, render, back, beside)
 
 
 def error_beside_field(form: FlaskForm, error: DomainError) -> bool:
@@ -84,6 +89,8 @@ def answer_domain_error(error: DomainError) -> ResponseReturnValue:
 
         return domain_error_response(error)
     refusal: Refusal = g.get("refusal") or Refusal()
+    if refusal.beside and error.field:
+        return _shown_again(lambda: refusal.beside(error))
     if refusal.render and refusal.form and error_beside_field(refusal.form, error):
         return _shown_again(refusal.render)
     flash_error(error)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,15 +23,32 @@ from shop.web.params import arg_int, form_id, get_or_404, parse_int
 bp = Blueprint("admin_quotas", __name__, url_prefix="/admin")
 
 
-def _quantity(name: str, *, allow_empty: bool = False) -> int | None:
+@dataclass(frozen=True)
+class RowError:
+    """A refused value of one row's form: shown beside its field, as it was typed."""
+
+    key: int  # the row: a product, an entity, an allocation
+    field: str
+    typed: str
+    message: str
+
+
+def _row_error(key: int, error: DomainError) -> RowError:
+    return RowError(key, error.field or "", request.form.get(error.field or "", ""), str(error))
+
+
+def _quantity(name: str, *, allow_empty: bool = False, message=None) -> int | None:
     """A whole number from 0 to the largest quota, from the form; None for empty when
-    allowed; else the refusal, shown as a message on the page the form was sent from."""
+    allowed; else the refusal, beside the field."""
     raw = request.form.get(name, "").strip()
     if raw == "" and allow_empty:
         return None
     value = parse_int(raw, maximum=quota_admin.MAX_MONTHLY_QUOTA)
     if value is None:
-        raise DomainError(_l("Quantité non valide : un nombre entier positif est attendu."))
+        raise DomainError(
+            message or _l("Quantité non valide : un nombre entier positif est attendu."),
+            field=name,
+        )
     return value
 
 
@@ -39,15 +58,15 @@ def _printed_products() -> list[Product]:
 
 @bp.get("/quotas")
 @admin_required
-def quotas():
-    return render_template("admin/quotas.html", products=_printed_products())
+def quotas(refused: RowError | None = None):
+    return render_template("admin/quotas.html", products=_printed_products(), refused=refused)
 
 
 @bp.post("/quotas/<int:product_id>")
 @admin_required
 def set_default_quota(product_id: int):
     product = get_or_404(Product, product_id)
-    on_refusal(back=url_for("admin_quotas.quotas"))
+    on_refusal(beside=lambda error: quotas(_row_error(product.id, error)))
     quota = _quantity("monthly_quota", allow_empty=True)
     quota_admin.set_default_quota(product, quota, current_user)
     flash(_("Quota mensuel de « %(name)s » enregistré.", name=product.name), "success")
@@ -56,12 +75,13 @@ def set_default_quota(product_id: int):
 
 @bp.get("/quotas/<int:product_id>/entites")
 @admin_required
-def product_quotas(product_id: int):
+def product_quotas(product_id: int, refused: RowError | None = None):
     product = get_or_404(Product, product_id)
     rows = quota_admin.entity_quotas(product, utcnow())
     return render_template(
         "admin/product_quotas.html",
         product=product,
+        refused=refused,
         entities=[entity for entity, _quota, _used in rows],
         overrides={entity.id: quota for entity, quota, _used in rows if quota is not None},
         used={entity.id: used for entity, _quota, used in rows},
@@ -73,7 +93,10 @@ def product_quotas(product_id: int):
 def set_entity_quota(product_id: int):
     product = get_or_404(Product, product_id)
     entity = get_or_404(Entity, form_id("entity_id"))
-    on_refusal(back=url_for("admin_quotas.product_quotas", product_id=product.id))
+    on_refusal(
+        beside=lambda error: product_quotas(product.id, _row_error(entity.id, error)),
+        back=url_for("admin_quotas.product_quotas", product_id=product.id),
+    )
     quota = _quantity("monthly_quota", allow_empty=True)
     quota_admin.set_entity_quota(product, entity, quota, current_user)
     flash(_("Quota de %(entity)s enregistré.", entity=entity.name), "success")
@@ -99,14 +122,16 @@ def entity_consumption(entity_id: int):
 
 @bp.get("/dotations")
 @admin_required
-def allocations():
-    year = arg_int("annee", minimum=quota_admin.FIRST_YEAR, maximum=quota_admin.LAST_YEAR)
+def allocations(year: int | None = None, refused: RowError | None = None):
+    year = year or arg_int("annee", minimum=quota_admin.FIRST_YEAR, maximum=quota_admin.LAST_YEAR)
     year = year or local_today().year
     rows = db.session.scalars(quota_admin.allocations_of(year)).all()
     return render_template(
         "admin/allocations.html",
         rows=rows,
         year=year,
+        refused=refused,
+        typed=request.form if refused is not None else {},
         entities=all_entities(),
         products=_printed_products(),
     )
@@ -117,10 +142,16 @@ def allocations():
 def allocation_create():
     entity = get_or_404(Entity, form_id("entity_id"))
     product = get_or_404(Product, form_id("product_id"))
-    on_refusal(back=url_for("admin_quotas.allocations"))
-    year = _quantity("year")
+    on_refusal(beside=lambda error: allocations(refused=_row_error(0, error)))
+    year = _quantity(
+        "year",
+        message=_l(
+            "Année non valide : choisissez une année de %(first)s à %(last)s.",
+            first=quota_admin.FIRST_YEAR,
+            last=quota_admin.LAST_YEAR,
+        ),
+    )
     quantity = _quantity("quantity")
-    on_refusal(back=url_for("admin_quotas.allocations", annee=year))
     quota_admin.create_allocation(entity, product, year, quantity, current_user)
     flash(_("Dotation enregistrée."), "success")
     return redirect(url_for("admin_quotas.allocations", annee=year))
@@ -130,7 +161,8 @@ def allocation_create():
 @admin_required
 def allocation_delivered(allocation_id: int):
     allocation = get_or_404(Allocation, allocation_id)
-    on_refusal(back=url_for("admin_quotas.allocations", annee=allocation.year))
+    year = allocation.year
+    on_refusal(beside=lambda error: allocations(year, _row_error(allocation_id, error)))
     delivered = _quantity("delivered_quantity")
     quota_admin.record_delivery(allocation, delivered, current_user)
     flash(_("Livraison de la dotation enregistrée."), "success")
