@@ -79,9 +79,15 @@ class QuotaExceeded(OrderError):
         self.result = result
 
 
+# The basket changed (or its recipient did) since the quotas were last checked.
 NOT_CHECKED = _l(
-    "Vous avez choisi une autre entité destinataire : cliquez sur « Mettre à jour » pour "
-    "vérifier ses quotas mensuels avant d'enregistrer votre commande."
+    "Les quotas mensuels de l'entité destinataire doivent être vérifiés pour ce panier : "
+    "cliquez sur « Mettre à jour » avant d'enregistrer votre commande."
+)
+ALL_AT_ZERO = _l(
+    "Toutes les quantités de votre panier sont à 0 : la limite mensuelle de l'entité "
+    "destinataire est atteinte pour ces références. Choisissez d'autres références ou passez "
+    "la commande le mois prochain."
 )
 
 
@@ -207,7 +213,7 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     # Lines lowered to 0 by the quota were kept for information only.
     wanted = {line.product_id: line.quantity for line in basket.lines if line.quantity > 0}
     if not wanted:
-        raise OrderError(_l("Votre panier est vide."))
+        raise OrderError(ALL_AT_ZERO if basket.lines else _l("Votre panier est vide."))
     shop = basket.shop
 
     order = None
