@@ -265,6 +265,25 @@ def test_quote_pdf_is_a_real_pdf_with_accents_and_euros(app, login_as, create_pr
     assert "MGEN SECTION DE L'AIN" in text
 
 
+def test_pdf_amounts_keep_the_french_thousands_space(app, login_as, create_product):
+    """« 1 575,00 € »: the narrow no-break space French amounts use is in the embedded font
+    (ReportLab's base fonts would print a black box in its place)."""
+    product = create_product(name="Kakémono", unit_price=Decimal("157.50"))
+    browser = login_as("mgen-sd01")
+    add(browser, product, 10)
+    save(browser)
+    response = browser.get(f"/commande/{only_order(app).id}/pdf")
+    reader = PdfReader(BytesIO(response.data))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "1\u202f575,00" in text  # (the no-break space before € reads as a space)
+    fonts = {
+        font.get_object()["/BaseFont"]
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert {"/AAAAAA+DejaVuSans", "/AAAAAA+DejaVuSans-Bold"} <= fonts, fonts
+
+
 def test_other_accounts_orders_are_404(app, login_as, create_product):
     product = create_product()
     director = login_as("mgen-sd01")

@@ -1,5 +1,5 @@
 """The order as a PDF: "DEVIS en attente de validation" while saved, the confirmation once
-validated. ReportLab's base fonts render French accents and the euro sign."""
+validated, « Commande annulée » once cancelled. In DejaVu Sans (see :mod:`shop.documents`)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from xml.sax.saxutils import escape
 from flask_babel import format_currency, format_date, format_datetime
 from flask_babel import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from shop.documents import FONT, FONT_BOLD, a4_document, stylesheet
 from shop.models import Order, OrderStatus
 from shop.ordering.pricing import Totals
 
@@ -24,22 +23,14 @@ def _money(value) -> str:
 
 def order_pdf(order: Order, totals: Totals) -> bytes:
     buffer = BytesIO()
-    title = (
-        _("DEVIS en attente de validation")
-        if order.status is OrderStatus.SAVED
-        else _("Confirmation de commande")
-    )
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"{title} {order.display_number}",
-        author=_("Boutique des imprimés et objets"),
-    )
-    styles = getSampleStyleSheet()
+    if order.status is OrderStatus.SAVED:
+        title = _("DEVIS en attente de validation")
+    elif order.status is OrderStatus.CANCELLED:
+        title = _("Commande annulée")
+    else:
+        title = _("Confirmation de commande")
+    document = a4_document(buffer, f"{title} {order.display_number}")
+    styles = stylesheet()
     small = styles["BodyText"].clone("small", fontSize=8.5, leading=10.5)
 
     def para(text: str, style=small) -> Paragraph:
@@ -147,12 +138,13 @@ def order_pdf(order: Order, totals: Totals) -> bytes:
         rows.append(["", "", "", "", label, "", _money(amount)])
     table = Table(
         rows,
-        colWidths=[52 * mm, 34 * mm, 18 * mm, 18 * mm, 22 * mm, 18 * mm, 20 * mm],
+        colWidths=[48 * mm, 30 * mm, 19 * mm, 19 * mm, 16 * mm, 24 * mm, 26 * mm],
         repeatRows=1,
     )
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
                 ("FONTSIZE", (0, 0), (-1, -1), 8.5),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
                 ("GRID", (0, 0), (-1, first_summary - 1), 0.4, colors.grey),
@@ -160,7 +152,7 @@ def order_pdf(order: Order, totals: Totals) -> bytes:
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 *[("SPAN", (4, r), (5, r)) for r in range(first_summary, len(rows))],
                 ("LINEABOVE", (4, len(rows) - 3), (-1, len(rows) - 3), 0.6, colors.black),
-                ("FONTNAME", (4, len(rows) - 3), (-1, -1), "Helvetica-Bold"),
+                ("FONTNAME", (4, len(rows) - 3), (-1, -1), FONT_BOLD),
             ]
         )
     )

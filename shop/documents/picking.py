@@ -13,19 +13,17 @@ from xml.sax.saxutils import escape
 from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     KeepTogether,
     PageBreak,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 
+from shop.documents import FONT, a4_document, stylesheet
 from shop.models import Order
 
 
@@ -35,17 +33,8 @@ def _kg(grams: int) -> str:
 
 def picking_list_pdf(groups: list[list[Order]], now: datetime) -> bytes:
     buffer = BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=_("Bon de préparation et de livraison"),
-        author=_("Boutique des imprimés et objets"),
-    )
-    styles = getSampleStyleSheet()
+    document = a4_document(buffer, _("Bon de préparation et de livraison"))
+    styles = stylesheet()
     small = styles["BodyText"].clone("small", fontSize=8.5, leading=10.5)
 
     def para(text: str, style=small) -> Paragraph:
@@ -109,6 +98,7 @@ def picking_list_pdf(groups: list[list[Order]], now: datetime) -> bytes:
             table.setStyle(
                 TableStyle(
                     [
+                        ("FONTNAME", (0, 0), (-1, -1), FONT),
                         ("FONTSIZE", (0, 0), (-1, -1), 8.5),
                         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
                         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -28,11 +28,11 @@ from shop.models import (
     EntityQuota,
     Order,
     OrderLine,
-    OrderStatus,
     Product,
     ShopKind,
 )
 from shop.quota.monthly import month_bounds
+from shop.quota.store import counted_in_month
 
 # The largest monthly quota, on the product form and on the quotas page alike: far above
 # any real need, and within an INTEGER column.
@@ -117,15 +117,7 @@ def entity_quotas(product: Product, now: datetime) -> list[tuple[Entity, int | N
         db.session.execute(
             select(Order.entity_id, func.sum(OrderLine.quantity))
             .join(Order, Order.id == OrderLine.order_id)
-            .where(
-                OrderLine.product_id == product.id,
-                Order.created_at >= start,
-                Order.created_at < end,
-                or_(
-                    Order.status == OrderStatus.VALIDATED,
-                    and_(Order.status == OrderStatus.SAVED, Order.deadline > now),
-                ),
-            )
+            .where(OrderLine.product_id == product.id, counted_in_month(start, end, now))
             .group_by(Order.entity_id)
         ).all()
     )

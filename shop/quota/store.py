@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
@@ -47,6 +47,19 @@ def monthly_limits(entity_id: int, products: list[Product]) -> dict[int, int | N
     return {p.id: overrides.get(p.id, p.monthly_quota) for p in products}
 
 
+def counted_in_month(start: datetime, end: datetime, now: datetime) -> ColumnElement[bool]:
+    """What counts against a month's quota: the orders created in it that are validated, or
+    saved and still within their deadline (an expired reservation no longer counts)."""
+    return and_(
+        Order.created_at >= start,
+        Order.created_at < end,
+        or_(
+            Order.status == OrderStatus.VALIDATED,
+            and_(Order.status == OrderStatus.SAVED, Order.deadline > now),
+        ),
+    )
+
+
 def used_this_month(
     entity_id: int,
     product_ids: list[int],
@@ -62,12 +75,7 @@ def used_this_month(
         .where(
             Order.entity_id == entity_id,
             OrderLine.product_id.in_(product_ids),
-            Order.created_at >= start,
-            Order.created_at < end,
-            or_(
-                Order.status == OrderStatus.VALIDATED,
-                and_(Order.status == OrderStatus.SAVED, Order.deadline > now),
-            ),
+            counted_in_month(start, end, now),
         )
         .group_by(OrderLine.product_id)
     )
