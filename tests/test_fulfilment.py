@@ -213,6 +213,9 @@ def test_head_office_cancels_before_shipping_and_the_stock_returns(
     assert stock(app, product) == (30, 0)
     [mail] = outbox("order-cancelled")
     assert "Doublon" in mail.body_text
+    pdf = login_as("mgen-sd01").get(f"/commande/{order_id}/pdf")
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.data)).pages)
+    assert "Commande annulée — C0001" in text and "Confirmation" not in text
     # A cancelled order cannot be shipped.
     page = (
         login_as("logistique")
