@@ -1,4 +1,11 @@
-"""Flask commands: ``create-admin``, ``seed-demo``, ``send-mail``, ``create-api-client``."""
+"""Flask commands: ``create-admin``, ``seed-demo``, ``send-mail``, ``sweep``, ``scheduler``,
+``import-roster``, ``create-api-client``.
+
+Outside a request there is no boundary: each command owns its transaction. It calls the
+same domain functions as the pages (which flush and record their audit entries), then
+commits once, or rolls back and says why when the domain refuses. ``send-mail``, ``sweep``
+and ``scheduler`` hand over to the relay and the sweeper, which own theirs.
+"""
 
 from __future__ import annotations
 

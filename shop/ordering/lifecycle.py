@@ -6,6 +6,9 @@ changed with conditional updates that only touch rows still in the expected stat
 is one transaction: a sweeper killed mid-run leaves nothing half-done, and running it again
 changes nothing that is already done. Set-based: a handful of statements per batch, never a
 query per order.
+
+The sweeper owns its transactions (it runs from the scheduler and ``flask sweep``, never in a
+request): it commits each batch itself.
 """
 
 from __future__ import annotations
