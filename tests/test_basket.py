@@ -1,6 +1,5 @@
 """The basket: adding, changing, removing, one shop at a time, and bad input."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -174,36 +173,32 @@ def test_product_open_from_today(app, login_as, create_product):
     assert len(lines(app)) == 1
 
 
-def test_concurrent_adds_from_both_shops_never_mix(app, demo, create_product):
+def test_concurrent_adds_from_both_shops_never_mix(app, demo, create_product, run_threads):
     """Two tabs add a printed product and an object at the same instant: one shop wins."""
     printed = create_product(reference="RACE-IMP")
     obj = create_product(shop=ShopKind.OBJECTS, reference="RACE-OBJ")
     with app.app_context():
         account_id = db.session.query(Account.id).filter_by(identifier="mgen-sd01").scalar()
-    rounds = 5
-    for _ in range(rounds):
-        barrier = threading.Barrier(2, timeout=30)
-        outcomes: list[str] = []
 
-        def worker(product_id: int, barrier=barrier, outcomes=outcomes):
+    def worker(product_id: int):
+        # Released before any query: SQLite's BEGIN IMMEDIATE would serialize.
+        def add_one() -> str:
             with app.app_context():
-                barrier.wait()  # before any query: SQLite's BEGIN IMMEDIATE would serialize
                 try:
                     account = db.session.get(Account, account_id)
                     baskets.add_to_basket(account, product_id, 1, local_today())
                     db.session.commit()
-                    outcomes.append("ok")
+                    return "ok"
                 except baskets.BasketError:
                     db.session.rollback()
-                    outcomes.append("refused")
+                    return "refused"
                 finally:
                     db.session.remove()
 
-        threads = [threading.Thread(target=worker, args=(p,)) for p in (printed, obj)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        return add_one
+
+    for _ in range(5):
+        outcomes = run_threads([worker(printed), worker(obj)], timeout=30)
         assert sorted(outcomes) == ["ok", "refused"]
         assert len(lines(app)) == 1
         with app.app_context():
@@ -211,32 +206,25 @@ def test_concurrent_adds_from_both_shops_never_mix(app, demo, create_product):
             db.session.commit()
 
 
-def test_concurrent_first_adds_create_one_basket(app, demo, create_product):
+def test_concurrent_first_adds_create_one_basket(app, demo, create_product, run_threads):
     products = [create_product(reference=f"FIRST-{i}") for i in range(4)]
     with app.app_context():
         account_id = db.session.query(Account.id).filter_by(identifier="mgen-ar01").scalar()
-    barrier = threading.Barrier(len(products), timeout=30)
-    errors: list[BaseException] = []
 
     def worker(product_id: int):
-        with app.app_context():
-            try:
-                barrier.wait()
-                baskets.add_to_basket(
-                    db.session.get(Account, account_id), product_id, 1, local_today()
-                )
-                db.session.commit()
-            except BaseException as exc:  # report any failure to the main thread
-                errors.append(exc)
-            finally:
-                db.session.remove()
+        def add_one() -> None:
+            with app.app_context():
+                try:
+                    baskets.add_to_basket(
+                        db.session.get(Account, account_id), product_id, 1, local_today()
+                    )
+                    db.session.commit()
+                finally:
+                    db.session.remove()
 
-    threads = [threading.Thread(target=worker, args=(p,)) for p in products]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+        return add_one
+
+    run_threads([worker(p) for p in products], timeout=30)  # raises a worker's error
     assert len(lines(app, "mgen-ar01")) == 4
     with app.app_context():
         assert db.session.query(Basket).count() == 1
