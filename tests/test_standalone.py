@@ -2,7 +2,10 @@
 imports of another test module (which would tie the modules and run one's code in another)."""
 
 import ast
+import threading
 from pathlib import Path
+
+import pytest
 
 TESTS = Path(__file__).resolve().parent
 
@@ -49,3 +52,24 @@ def test_the_check_sees_every_import_form():
         (3, "tests.test_basket"),
         (6, "tests.browser.test_shopping"),
     ]
+
+
+def test_a_hung_thread_fails_with_its_stack(run_threads):
+    release = threading.Event()
+
+    def stuck_in_here():
+        release.wait(30)
+
+    with pytest.raises(pytest.fail.Exception) as failure:
+        run_threads([stuck_in_here, lambda: None], timeout=0.5)
+    release.set()
+    assert "1 thread(s) still running" in str(failure.value)
+    assert "stuck_in_here" in str(failure.value) and "release.wait(30)" in str(failure.value)
+
+
+def test_a_worker_error_is_raised_in_the_test(run_threads):
+    def broken():
+        raise LookupError("from the worker")
+
+    with pytest.raises(LookupError, match="from the worker"):
+        run_threads([broken, lambda: 1])
