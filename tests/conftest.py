@@ -562,6 +562,152 @@ def api_token(app):
     return make
 
 
+# --- the URL map, walked as every kind of account ------------------------------------------
+
+# One demo account per account type; a type without one gets a new account of S001.
+DEMO_ACCOUNT_OF_TYPE = {
+    AccountType.SECTION_DIRECTOR: "mgen-sd01",
+    AccountType.REGIONAL_ASSISTANT: "mgen-ar01",
+    AccountType.HEAD_OFFICE_ADMIN: "siege-admin",
+    AccountType.LOGISTICIAN: "logistique",
+}
+ROLES = [None, *AccountType]  # None: not signed in
+RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def role_id(role: AccountType | None) -> str:
+    return "anonymous" if role is None else role.value
+
+
+@pytest.fixture
+def sign_in_as(app, demo, new_browser):
+    """``sign_in_as(AccountType.LOGISTICIAN)``: a Browser signed in as an account of that type
+    (a demo account, or a new one for a type the demo has none of); ``None``: anonymous."""
+
+    def sign_in(role: AccountType | None) -> Browser:
+        browser = new_browser()
+        if role is None:
+            return browser
+        identifier = DEMO_ACCOUNT_OF_TYPE.get(role) or f"role-{role.value}".replace("_", "-")
+        with app.app_context():
+            if not db.session.query(Account.id).filter_by(identifier=identifier).scalar():
+                from shop import accounts
+
+                entity = db.session.query(Entity).filter_by(code="S001").one()
+                account = accounts.create_account(
+                    accounts.AccountData(
+                        identifier=identifier,
+                        account_type=role,
+                        first_name="Dominique",
+                        last_name=role.value.upper(),
+                        email=f"{identifier}@example.org",
+                        phone="06 00 00 00 00",
+                        entity_id=entity.id,
+                        attached_entity_ids=[],
+                    ),
+                    invite=False,
+                )
+                account.set_password(DEMO_PASSWORD)
+                db.session.commit()
+            db.session.remove()
+        response = browser.login(identifier)
+        assert "Déconnexion" in response.get_data(as_text=True), f"could not sign in {role}"
+        return browser
+
+    return sign_in
+
+
+@pytest.fixture
+def url_values(app, demo, monkeypatch, tmp_path) -> dict[str, str]:
+    """A value from real rows for each argument of the URL map's rules: the demo data, its
+    orders at every step, an API client, a pending account's activation token, a picture.
+
+    Keys are argument names, or ``endpoint:argument`` where the name alone is ambiguous.
+    """
+    from shop import accounts
+    from shop.demo import load_demo_orders
+    from shop.models import Allocation, ApiClient, Category
+
+    uploads = tmp_path / "uploads"
+    (uploads / "products").mkdir(parents=True)
+    (uploads / "products" / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    monkeypatch.setitem(app.config, "SHOP_UPLOAD_FOLDER", str(uploads))
+    with app.app_context():
+        load_demo_orders()
+        api_clients.create_client("Entrepôt des tests", ShopKind.PRINTED, None, utcnow())
+        entity = db.session.query(Entity).filter_by(code="S001").one()
+        pending = accounts.create_account(
+            accounts.AccountData(
+                identifier="not-yet-active",
+                account_type=AccountType.SECTION_DIRECTOR,
+                first_name="Claude",
+                last_name="ATTENTE",
+                email="not-yet-active@example.org",
+                phone="",
+                entity_id=entity.id,
+                attached_entity_ids=[],
+            ),
+            invite=False,
+        )
+        db.session.flush()
+        director = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        order = (
+            db.session.query(Order)
+            .filter(Order.account_id == director.id, Order.validated_number.is_not(None))
+            .order_by(Order.id)
+            .first()
+        )
+        category = db.session.query(Category).filter_by(shop=ShopKind.PRINTED).first()
+        values = {
+            "order_id": order.id,
+            "number": order.validated_number,
+            "product_id": order.lines[0].product_id,
+            "account_id": director.id,
+            "entity_id": entity.id,
+            "client_id": db.session.query(ApiClient.id).scalar(),
+            "message_id": db.session.query(OutboxMessage.id).order_by(OutboxMessage.id).first()[0],
+            "allocation_id": db.session.query(Allocation.id).order_by(Allocation.id).first()[0],
+            "shop": ShopKind.PRINTED.value,
+            "slug": category.slug,
+            "token": accounts.make_token(pending, accounts.ACTIVATION),
+            "lang": "en",
+            "product_media:name": "picture.png",
+            "fulfilment.move_invoice:name": "invoice",
+            "static:filename": "css/shop.css",
+            "bootstrap.static:filename": "css/bootstrap.min.css",
+        }
+        db.session.commit()
+        db.session.remove()
+    return {key: str(value) for key, value in values.items()}
+
+
+@pytest.fixture
+def rule_path(url_values):
+    """``rule_path(rule)``: the path of a rule of the URL map, its arguments taken from
+    ``url_values`` (``endpoint:name`` first, then ``name``); ``rule_path(rule, "²")`` puts
+    that value in every argument. None when an argument has no value: a new route whose
+    arguments the tests cannot build yet."""
+    from urllib.parse import quote
+
+    def path(rule, value: str | None = None) -> str | None:
+        def value_of(name: str) -> str | None:
+            if value is not None:
+                return value
+            return url_values.get(f"{rule.endpoint}:{name}", url_values.get(name))
+
+        if any(value_of(name) is None for name in RULE_ARGUMENT.findall(rule.rule)):
+            return None
+        return RULE_ARGUMENT.sub(lambda m: quote(value_of(m.group(1)), safe="/"), rule.rule)
+
+    return path
+
+
+def pytest_generate_tests(metafunc):
+    """A test taking ``role`` runs as every account type and as an anonymous visitor."""
+    if "role" in metafunc.fixturenames:
+        metafunc.parametrize("role", ROLES, ids=role_id)
+
+
 def pytest_collection_modifyitems(config, items):
     # Browser tests last: they are the slowest and the others fail faster.
     items.sort(key=lambda item: "browser" in Path(str(item.fspath)).parts)
