@@ -579,6 +579,12 @@ def role_id(role: AccountType | None) -> str:
     return "anonymous" if role is None else role.value
 
 
+@pytest.fixture(params=ROLES, ids=role_id)
+def each_role(request) -> AccountType | None:
+    """A test taking ``each_role`` runs as every account type and as an anonymous visitor."""
+    return request.param
+
+
 @pytest.fixture
 def sign_in_as(app, demo, new_browser):
     """``sign_in_as(AccountType.LOGISTICIAN)``: a Browser signed in as an account of that type
@@ -700,12 +706,6 @@ def rule_path(url_values):
         return RULE_ARGUMENT.sub(lambda m: quote(value_of(m.group(1)), safe="/"), rule.rule)
 
     return path
-
-
-def pytest_generate_tests(metafunc):
-    """A test taking ``role`` runs as every account type and as an anonymous visitor."""
-    if "role" in metafunc.fixturenames:
-        metafunc.parametrize("role", ROLES, ids=role_id)
 
 
 def pytest_collection_modifyitems(config, items):

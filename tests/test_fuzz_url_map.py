@@ -100,7 +100,8 @@ def where(exc: BaseException) -> str:
     return f"{Path(frame.filename).name}:{frame.lineno} {frame.line}"
 
 
-def test_no_weird_value_makes_a_server_error(app, role, sign_in_as, rule_path, fuzzing):
+def test_no_weird_value_makes_a_server_error(app, each_role, sign_in_as, rule_path, fuzzing):
+    role = each_role
     browser = sign_in_as(role)
     role_name = "anonymous" if role is None else role.value
     client = browser.client

@@ -38,7 +38,8 @@ def outcome(browser, path: str, signed_in: bool, api: bool) -> str | None:
     return None if status in (200, 403, 404) else f"{status}"
 
 
-def test_every_page_answers_every_role(app, role, sign_in_as, rule_path):
+def test_every_page_answers_every_role(app, each_role, sign_in_as, rule_path):
+    role = each_role
     browser = sign_in_as(role)
     problems = []
     for rule in get_rules(app):
