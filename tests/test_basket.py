@@ -24,13 +24,7 @@ def lines(app, identifier="mgen-sd01") -> dict[str, int]:
         return dict(rows)
 
 
-def add(browser, product_id, quantity, **kwargs):
-    return browser.post(
-        "/panier/ajouter", {"product_id": str(product_id), "quantity": str(quantity)}, **kwargs
-    )
-
-
-def test_add_change_remove(app, login_as, create_product):
+def test_add_change_remove(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     first = create_product(reference="A-1", min_quantity=10, max_quantity=100, quantity_step=10)
     second = create_product(reference="A-2", unit_price=Decimal("2.50"))
@@ -52,7 +46,7 @@ def test_add_change_remove(app, login_as, create_product):
     assert lines(app) == {"A-2": 4}
 
 
-def test_basket_page_shows_lines_shipping_and_totals(app, login_as, create_product):
+def test_basket_page_shows_lines_shipping_and_totals(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     product = create_product(
         shop=ShopKind.OBJECTS,
@@ -72,7 +66,7 @@ def test_basket_page_shows_lines_shipping_and_totals(app, login_as, create_produ
     assert "Date de livraison approximative estimative" in page
 
 
-def test_printed_material_ships_free(login_as, create_product):
+def test_printed_material_ships_free(login_as, create_product, add):
     browser = login_as("mgen-sd01")
     add(browser, create_product(weight_grams=5000), 5)
     page = browser.get("/panier").get_data(as_text=True)
@@ -80,7 +74,7 @@ def test_printed_material_ships_free(login_as, create_product):
     assert "à la charge du siège" in page
 
 
-def test_one_shop_at_a_time(app, login_as, create_product):
+def test_one_shop_at_a_time(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     printed = create_product(reference="IMP-1")
     obj = create_product(shop=ShopKind.OBJECTS, reference="OBJ-1")
@@ -102,7 +96,9 @@ def test_one_shop_at_a_time(app, login_as, create_product):
 @pytest.mark.parametrize(
     "quantity", ["-10", "0", "15", "1000", "abc", "1.5", "", "9" * 40, "1e3", " 20 x"]
 )
-def test_bad_quantities_are_refused_and_change_nothing(app, login_as, create_product, quantity):
+def test_bad_quantities_are_refused_and_change_nothing(
+    app, login_as, create_product, quantity, add
+):
     browser = login_as("mgen-sd01")
     product = create_product(min_quantity=10, max_quantity=100, quantity_step=10)
     add(browser, product, 10)
@@ -118,7 +114,7 @@ def test_bad_quantities_are_refused_and_change_nothing(app, login_as, create_pro
     assert lines(app) == {"TEST-0001": 10}
 
 
-def test_quantity_above_stock_is_refused(app, login_as, create_product):
+def test_quantity_above_stock_is_refused(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     product = create_product(stock=7)
     page = add(browser, product, 8, follow_redirects=True).get_data(as_text=True)
@@ -127,13 +123,13 @@ def test_quantity_above_stock_is_refused(app, login_as, create_product):
 
 
 @pytest.mark.parametrize("product_id", ["999999", "abc", "-1", ""])
-def test_unknown_products_are_404(login_as, product_id):
+def test_unknown_products_are_404(login_as, product_id, add):
     browser = login_as("mgen-sd01")
     assert add(browser, product_id, 10).status_code == 404
     assert browser.get(f"/produit/{product_id}").status_code == 404
 
 
-def test_lines_of_someone_else_or_absent_are_404(app, login_as, create_product):
+def test_lines_of_someone_else_or_absent_are_404(app, login_as, create_product, add):
     product = create_product()
     director = login_as("mgen-sd01")
     add(director, product, 5)
@@ -145,13 +141,13 @@ def test_lines_of_someone_else_or_absent_are_404(app, login_as, create_product):
     assert lines(app) == {"TEST-0001": 5}
 
 
-def test_withdrawn_product_cannot_be_added(app, login_as, create_product):
+def test_withdrawn_product_cannot_be_added(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     product = create_product(active=False)
     assert add(browser, product, 1).status_code == 404
 
 
-def test_product_before_its_opening_date_is_greyed_and_refused(app, login_as, create_product):
+def test_product_before_its_opening_date_is_greyed_and_refused(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     with app.app_context():
         opens = local_today() + timedelta(days=30)
@@ -164,7 +160,7 @@ def test_product_before_its_opening_date_is_greyed_and_refused(app, login_as, cr
     assert lines(app) == {}
 
 
-def test_product_open_from_today(app, login_as, create_product):
+def test_product_open_from_today(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     with app.app_context():
         today = local_today()
