@@ -444,11 +444,9 @@ def test_the_email_of_reference_can_be_changed_while_activating(app, login_as, b
 
 
 def test_admin_lists_filter_and_an_ended_mandate_keeps_the_basket_visible(
-    app, login_as, create_product
+    app, login_as, create_product, add
 ):
     from datetime import date
-
-    from tests.test_orders import add
 
     product = create_product(name="Brochure gardée")
     add(login_as("mgen-ar01"), product, 3)

@@ -14,7 +14,6 @@ from shop.catalog import admin as catalog_admin
 from shop.clock import utcnow
 from shop.extensions import db
 from shop.models import Account, AuditEntry, Category, Product, ShopKind, StockMovement
-from tests.test_orders_concurrency import race
 
 PRODUCT_FIELDS = catalog_admin.PRODUCT_FIELDS + ["stock_on_hand", "reserved_quantity"]
 
@@ -342,16 +341,6 @@ def adjust(browser, product_id, delta, reason="Réception fournisseur"):
     return browser.post(f"/admin/stock/{product_id}", {"delta": str(delta), "reason": reason})
 
 
-def add(browser, product_id, quantity):
-    return browser.post(
-        "/panier/ajouter", {"product_id": str(product_id), "quantity": str(quantity)}
-    )
-
-
-def save(browser):
-    return browser.post("/panier/enregistrer", follow_redirects=True)
-
-
 def test_adjustments_create_movements_with_their_reasons(app, admin, create_product):
     product_id = create_product(reference="TEST-STOCK", stock=10)
     assert adjust(admin, product_id, "+25", "Réception fournisseur").status_code == 302
@@ -395,7 +384,7 @@ def test_bad_adjustments_change_nothing(app, admin, create_product, delta, reaso
     assert movements_of(app, product_id) == []
 
 
-def test_reserved_units_cannot_be_removed(app, admin, login_as, create_product):
+def test_reserved_units_cannot_be_removed(app, admin, login_as, create_product, add, save):
     product_id = create_product(stock=20)
     orderer = login_as("mgen-sd01")
     add(orderer, product_id, 15)
@@ -436,11 +425,12 @@ def adjuster(product_id: int, delta: int, reason: str, admin_id: int):
     return work
 
 
-def test_concurrent_adjustments_are_both_applied_exactly(app, demo, create_product, account_id):
+def test_concurrent_adjustments_are_both_applied_exactly(
+    app, demo, create_product, account_id, race
+):
     product_id = create_product(stock=100)
     admin_id = account_id("siege-admin")
     results = race(
-        app,
         [
             adjuster(product_id, 30, "Réception fournisseur", admin_id),
             adjuster(product_id, -7, "Casse", admin_id),
@@ -454,10 +444,10 @@ def test_concurrent_adjustments_are_both_applied_exactly(app, demo, create_produ
     assert movements[-1][1] == 123
 
 
-def test_concurrent_decreases_never_go_below_zero(app, demo, create_product, account_id):
+def test_concurrent_decreases_never_go_below_zero(app, demo, create_product, account_id, race):
     product_id = create_product(stock=10)
     admin_id = account_id("siege-admin")
-    results = race(app, [adjuster(product_id, -6, "Casse", admin_id) for _ in range(2)])
+    results = race([adjuster(product_id, -6, "Casse", admin_id) for _ in range(2)])
     winners = [r for r in results if isinstance(r, int)]
     losers = [r for r in results if isinstance(r, catalog_admin.DomainError)]
     assert (winners, len(losers)) == ([4], 1), results

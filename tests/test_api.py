@@ -26,58 +26,8 @@ from shop.models import (
 )
 from shop.ordering import fulfilment, orders
 from shop.ordering.workflow import Actor
-from tests.test_orders_concurrency import fill, make_orderers, race
 
 # --- factories ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def orderer(app, demo) -> int:
-    [account_id] = make_orderers(app, 1)
-    return account_id
-
-
-@pytest.fixture
-def validated_order(app, orderer, create_product):
-    """Factory: a validated order of ``quantity`` units of a new product of ``shop``;
-    returns ``(order_id, validated_number, product_id)``."""
-
-    def make(shop: ShopKind = ShopKind.PRINTED, quantity: int = 3, stock: int = 50):
-        product_id = create_product(shop=shop, stock=stock, weight_grams=250)
-        fill(app, orderer, [(product_id, quantity)])
-        with app.app_context():
-            account = db.session.get(Account, orderer)
-            order = orders.save_basket(account, utcnow(), shop_timezone(), 1)
-            orders.validate_order(
-                account,
-                order.id,
-                reference="REF-1",
-                delivery=None,
-                now=utcnow(),
-                tz=shop_timezone(),
-                objects_per_year=100,
-                contact_email="siege@example.org",
-            )
-            db.session.commit()
-            return order.id, order.validated_number, product_id
-
-    return make
-
-
-@pytest.fixture
-def api_token(app):
-    """Factory: a new API client of ``shop``; returns its clear token."""
-    counter = iter(range(1, 1000))
-
-    def make(shop: ShopKind = ShopKind.PRINTED, name: str | None = None) -> str:
-        with app.app_context():
-            _, token = api_clients.create_client(
-                name or f"Entrepôt {next(counter)}", shop, None, utcnow()
-            )
-            db.session.commit()
-            return token
-
-    return make
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -230,9 +180,9 @@ def test_a_client_never_sees_nor_moves_another_shops_orders(
     assert order_state(app, printed_id) == (DeliveryStatus.PREPARING, None)
 
 
-def test_only_validated_orders_are_visible(app, client, api_token, orderer, create_product):
+def test_only_validated_orders_are_visible(app, client, api_token, orderer, create_product, fill):
     product = create_product(stock=10)
-    fill(app, orderer, [(product, 2)])
+    fill(orderer, [(product, 2)])
     with app.app_context():
         saved = orders.save_basket(db.session.get(Account, orderer), utcnow(), shop_timezone(), 1)
         db.session.commit()
@@ -506,7 +456,7 @@ def test_a_crash_is_a_json_500(app, client, api_token, validated_order, monkeypa
 
 
 def test_two_clients_shipping_one_order_at_once_ship_it_once(
-    app, api_token, validated_order, outbox
+    app, api_token, validated_order, outbox, race
 ):
     order_id, number, product_id = validated_order(quantity=4, stock=20)
     tokens = [api_token(), api_token()]
@@ -520,7 +470,7 @@ def test_two_clients_shipping_one_order_at_once_ship_it_once(
 
         return work
 
-    results = race(app, [shipper(tokens[0], "GLS000001"), shipper(tokens[1], "GLS000002")])
+    results = race([shipper(tokens[0], "GLS000001"), shipper(tokens[1], "GLS000002")])
     assert sorted(status for status, _ in results) == [200, 409], results
     [(_, winner)] = [r for r in results if r[0] == 200]
     [(_, loser)] = [r for r in results if r[0] == 409]
@@ -534,7 +484,7 @@ def test_two_clients_shipping_one_order_at_once_ship_it_once(
 
 
 def test_the_api_and_the_logistician_shipping_at_once_ship_it_once(
-    app, api_token, validated_order, account_id
+    app, api_token, validated_order, account_id, race
 ):
     order_id, number, product_id = validated_order(quantity=2, stock=20)
     token = api_token()
@@ -549,7 +499,7 @@ def test_the_api_and_the_logistician_shipping_at_once_ship_it_once(
         fulfilment.ship(order_id, details, Actor.of(account), utcnow())
         return 200
 
-    results = race(app, [by_api, by_hand])
+    results = race([by_api, by_hand])
     outcomes = sorted(r if isinstance(r, int) else 409 for r in results)
     assert outcomes == [200, 409], results
     refused = [r for r in results if not isinstance(r, int)]
@@ -668,11 +618,11 @@ def test_cli_creates_a_client_and_prints_its_token(app, client):
     assert runner.invoke(args=["create-api-client", "X", "--shop", "tout"]).exit_code != 0
 
 
-def test_two_admins_naming_two_clients_alike_at_once_get_a_message(app, demo):
+def test_two_admins_naming_two_clients_alike_at_once_get_a_message(app, demo, race):
     def creator():
         return api_clients.create_client("Entrepôt Lyon", ShopKind.PRINTED, None, utcnow())[0].name
 
-    results = race(app, [creator, creator])
+    results = race([creator, creator])
     assert sorted(type(r).__name__ for r in results) == ["ApiClientError", "str"], results
     refused = next(r for r in results if isinstance(r, api_clients.ApiClientError))
     assert "porte déjà ce nom" in str(refused)

@@ -20,9 +20,6 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from shop.api.openapi import API_PREFIX, openapi_document
 from shop.models import ShopKind
 
-# The factories of test_api, shared as fixtures (pytest finds them in this module's names).
-from tests.test_api import api_token, bearer, orderer, validated_order  # noqa: F401
-
 CHECKS = [
     builtin_checks.not_a_server_error,
     openapi_checks.status_code_conformance,
@@ -55,7 +52,7 @@ def test_the_document_lists_exactly_the_api_routes(app):
 
 
 @pytest.fixture
-def seeded_token(app, validated_order, api_token) -> str:  # noqa: F811  (the fixtures)
+def seeded_token(app, validated_order, api_token) -> str:
     """A printed-shop client; its order is C0001 (the document's example), C0002 is another
     shop's."""
     _, mine, _ = validated_order(ShopKind.PRINTED)
@@ -91,4 +88,6 @@ def test_every_operation_answers_as_documented(case, app, seeded_token):
     # Schemathesis' own probes (``ignored_auth`` resends without the token) go through the
     # operation's schema's transport: WSGI once that schema knows the app.
     case.operation.schema.app = app
-    case.call_and_validate(app=app, headers=bearer(seeded_token), checks=CHECKS)
+    case.call_and_validate(
+        app=app, headers={"Authorization": f"Bearer {seeded_token}"}, checks=CHECKS
+    )

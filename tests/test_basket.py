@@ -1,6 +1,5 @@
 """The basket: adding, changing, removing, one shop at a time, and bad input."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -25,13 +24,7 @@ def lines(app, identifier="mgen-sd01") -> dict[str, int]:
         return dict(rows)
 
 
-def add(browser, product_id, quantity, **kwargs):
-    return browser.post(
-        "/panier/ajouter", {"product_id": str(product_id), "quantity": str(quantity)}, **kwargs
-    )
-
-
-def test_add_change_remove(app, login_as, create_product):
+def test_add_change_remove(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     first = create_product(reference="A-1", min_quantity=10, max_quantity=100, quantity_step=10)
     second = create_product(reference="A-2", unit_price=Decimal("2.50"))
@@ -53,7 +46,7 @@ def test_add_change_remove(app, login_as, create_product):
     assert lines(app) == {"A-2": 4}
 
 
-def test_basket_page_shows_lines_shipping_and_totals(app, login_as, create_product):
+def test_basket_page_shows_lines_shipping_and_totals(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     product = create_product(
         shop=ShopKind.OBJECTS,
@@ -73,7 +66,7 @@ def test_basket_page_shows_lines_shipping_and_totals(app, login_as, create_produ
     assert "Date de livraison approximative estimative" in page
 
 
-def test_printed_material_ships_free(login_as, create_product):
+def test_printed_material_ships_free(login_as, create_product, add):
     browser = login_as("mgen-sd01")
     add(browser, create_product(weight_grams=5000), 5)
     page = browser.get("/panier").get_data(as_text=True)
@@ -81,7 +74,7 @@ def test_printed_material_ships_free(login_as, create_product):
     assert "à la charge du siège" in page
 
 
-def test_one_shop_at_a_time(app, login_as, create_product):
+def test_one_shop_at_a_time(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     printed = create_product(reference="IMP-1")
     obj = create_product(shop=ShopKind.OBJECTS, reference="OBJ-1")
@@ -104,7 +97,9 @@ def test_one_shop_at_a_time(app, login_as, create_product):
     "quantity",
     ["-10", "0", "15", "1000", "abc", "1.5", "", "9" * 40, "1e3", " 20 x", "²", "٣", "٢٠"],
 )
-def test_bad_quantities_are_refused_and_change_nothing(app, login_as, create_product, quantity):
+def test_bad_quantities_are_refused_and_change_nothing(
+    app, login_as, create_product, quantity, add
+):
     browser = login_as("mgen-sd01")
     product = create_product(min_quantity=10, max_quantity=100, quantity_step=10)
     add(browser, product, 10)
@@ -120,7 +115,7 @@ def test_bad_quantities_are_refused_and_change_nothing(app, login_as, create_pro
     assert lines(app) == {"TEST-0001": 10}
 
 
-def test_quantity_above_stock_is_refused(app, login_as, create_product):
+def test_quantity_above_stock_is_refused(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     product = create_product(stock=7)
     page = add(browser, product, 8, follow_redirects=True).get_data(as_text=True)
@@ -129,13 +124,13 @@ def test_quantity_above_stock_is_refused(app, login_as, create_product):
 
 
 @pytest.mark.parametrize("product_id", ["999999", "abc", "-1", "", "²", "٣", "9" * 20])
-def test_unknown_products_are_404(login_as, product_id):
+def test_unknown_products_are_404(login_as, product_id, add):
     browser = login_as("mgen-sd01")
     assert add(browser, product_id, 10).status_code == 404
     assert browser.get(f"/produit/{product_id}").status_code == 404
 
 
-def test_lines_of_someone_else_or_absent_are_404(app, login_as, create_product):
+def test_lines_of_someone_else_or_absent_are_404(app, login_as, create_product, add):
     product = create_product()
     director = login_as("mgen-sd01")
     add(director, product, 5)
@@ -147,13 +142,13 @@ def test_lines_of_someone_else_or_absent_are_404(app, login_as, create_product):
     assert lines(app) == {"TEST-0001": 5}
 
 
-def test_withdrawn_product_cannot_be_added(app, login_as, create_product):
+def test_withdrawn_product_cannot_be_added(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     product = create_product(active=False)
     assert add(browser, product, 1).status_code == 404
 
 
-def test_product_before_its_opening_date_is_greyed_and_refused(app, login_as, create_product):
+def test_product_before_its_opening_date_is_greyed_and_refused(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     with app.app_context():
         opens = local_today() + timedelta(days=30)
@@ -166,7 +161,7 @@ def test_product_before_its_opening_date_is_greyed_and_refused(app, login_as, cr
     assert lines(app) == {}
 
 
-def test_product_open_from_today(app, login_as, create_product):
+def test_product_open_from_today(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     with app.app_context():
         today = local_today()
@@ -175,36 +170,32 @@ def test_product_open_from_today(app, login_as, create_product):
     assert len(lines(app)) == 1
 
 
-def test_concurrent_adds_from_both_shops_never_mix(app, demo, create_product):
+def test_concurrent_adds_from_both_shops_never_mix(app, demo, create_product, run_threads):
     """Two tabs add a printed product and an object at the same instant: one shop wins."""
     printed = create_product(reference="RACE-IMP")
     obj = create_product(shop=ShopKind.OBJECTS, reference="RACE-OBJ")
     with app.app_context():
         account_id = db.session.query(Account.id).filter_by(identifier="mgen-sd01").scalar()
-    rounds = 5
-    for _ in range(rounds):
-        barrier = threading.Barrier(2, timeout=30)
-        outcomes: list[str] = []
 
-        def worker(product_id: int, barrier=barrier, outcomes=outcomes):
+    def worker(product_id: int):
+        # Released before any query: SQLite's BEGIN IMMEDIATE would serialize.
+        def add_one() -> str:
             with app.app_context():
-                barrier.wait()  # before any query: SQLite's BEGIN IMMEDIATE would serialize
                 try:
                     account = db.session.get(Account, account_id)
                     baskets.add_to_basket(account, product_id, 1, local_today())
                     db.session.commit()
-                    outcomes.append("ok")
+                    return "ok"
                 except baskets.BasketError:
                     db.session.rollback()
-                    outcomes.append("refused")
+                    return "refused"
                 finally:
                     db.session.remove()
 
-        threads = [threading.Thread(target=worker, args=(p,)) for p in (printed, obj)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        return add_one
+
+    for _ in range(5):
+        outcomes = run_threads([worker(printed), worker(obj)], timeout=30)
         assert sorted(outcomes) == ["ok", "refused"]
         assert len(lines(app)) == 1
         with app.app_context():
@@ -212,32 +203,25 @@ def test_concurrent_adds_from_both_shops_never_mix(app, demo, create_product):
             db.session.commit()
 
 
-def test_concurrent_first_adds_create_one_basket(app, demo, create_product):
+def test_concurrent_first_adds_create_one_basket(app, demo, create_product, run_threads):
     products = [create_product(reference=f"FIRST-{i}") for i in range(4)]
     with app.app_context():
         account_id = db.session.query(Account.id).filter_by(identifier="mgen-ar01").scalar()
-    barrier = threading.Barrier(len(products), timeout=30)
-    errors: list[BaseException] = []
 
     def worker(product_id: int):
-        with app.app_context():
-            try:
-                barrier.wait()
-                baskets.add_to_basket(
-                    db.session.get(Account, account_id), product_id, 1, local_today()
-                )
-                db.session.commit()
-            except BaseException as exc:  # report any failure to the main thread
-                errors.append(exc)
-            finally:
-                db.session.remove()
+        def add_one() -> None:
+            with app.app_context():
+                try:
+                    baskets.add_to_basket(
+                        db.session.get(Account, account_id), product_id, 1, local_today()
+                    )
+                    db.session.commit()
+                finally:
+                    db.session.remove()
 
-    threads = [threading.Thread(target=worker, args=(p,)) for p in products]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+        return add_one
+
+    run_threads([worker(p) for p in products], timeout=30)  # raises a worker's error
     assert len(lines(app, "mgen-ar01")) == 4
     with app.app_context():
         assert db.session.query(Basket).count() == 1

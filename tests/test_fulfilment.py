@@ -25,26 +25,6 @@ from shop.models import (
 )
 from shop.ordering import fulfilment, orders
 from shop.ordering.workflow import Actor
-from tests.test_orders_concurrency import fill, make_orderers, race, validate
-
-
-def validated_order(app, account_id: int, items: list[tuple[int, int]], **delivery) -> int:
-    fill(app, account_id, items)
-    with app.app_context():
-        account = db.session.get(Account, account_id)
-        order = orders.save_basket(account, utcnow(), shop_timezone(), 1)
-        address = None
-        if delivery:
-            address = orders.DeliveryAddress(
-                name=delivery.get("name", order.delivery_name),
-                address=delivery.get("address", order.delivery_address),
-                postcode=delivery.get("postcode", order.delivery_postcode),
-                city=delivery.get("city", order.delivery_city),
-                phone="",
-            )
-        validate(account, order.id, address)
-        db.session.commit()
-        return order.id
 
 
 def load(app, order_id: int) -> Order:
@@ -68,17 +48,14 @@ def events(app, order_id: int) -> list[tuple[str, str | None, str]]:
         ]
 
 
-def sd01(app) -> int:
-    with app.app_context():
-        return db.session.query(Account.id).filter_by(identifier="mgen-sd01").scalar()
-
-
-def test_validated_orders_are_numbered_without_gaps_even_at_once(app, demo, create_product):
+def test_validated_orders_are_numbered_without_gaps_even_at_once(
+    app, demo, create_product, fill, make_orderers, race, validate
+):
     product = create_product(stock=1000)
-    racers = make_orderers(app, 6)
+    racers = make_orderers(6)
     saved = []
     for account_id in racers:
-        fill(app, account_id, [(product, 1)])
+        fill(account_id, [(product, 1)])
         with app.app_context():
             account = db.session.get(Account, account_id)
             saved.append(orders.save_basket(account, utcnow(), shop_timezone(), 1).id)
@@ -95,14 +72,16 @@ def test_validated_orders_are_numbered_without_gaps_even_at_once(app, demo, crea
         orders.next_validated_number()
         raise RuntimeError("rolled back")
 
-    results = race(app, [validator(a, o) for a, o in zip(racers, saved, strict=True)] + [failing])
+    results = race([validator(a, o) for a, o in zip(racers, saved, strict=True)] + [failing])
     assert isinstance(results[-1], RuntimeError)
     assert sorted(results[:-1]) == [f"C{n:04d}" for n in range(1, 7)]
 
 
-def test_the_logistician_pools_ships_and_delivers(app, login_as, create_product, outbox):
+def test_the_logistician_pools_ships_and_delivers(
+    app, login_as, create_product, outbox, sd01, validated_order_for
+):
     leaflet = create_product(name="Dépliant « Santé »", stock=100, weight_grams=250)
-    order_id = validated_order(app, sd01(app), [(leaflet, 40)])
+    order_id = validated_order_for(sd01, [(leaflet, 40)])
     assert load(app, order_id).validated_number == "C0001"
     assert stock(app, leaflet) == (100, 40)  # still reserved once validated
 
@@ -153,9 +132,11 @@ def test_the_logistician_pools_ships_and_delivers(app, login_as, create_product,
     assert events(app, order_id)[3][2] == "Bruno Lemoine"
 
 
-def test_the_orderer_follows_the_order_to_delivery(app, login_as, create_product):
+def test_the_orderer_follows_the_order_to_delivery(
+    app, login_as, create_product, sd01, validated_order_for
+):
     product = create_product(stock=50)
-    order_id = validated_order(app, sd01(app), [(product, 5)])
+    order_id = validated_order_for(sd01, [(product, 5)])
     with app.app_context():
         details = fulfilment.shipment("colissimo", "6A12345678901")
         fulfilment.ship(order_id, details, Actor("logistician", "Logisticien"), utcnow())
@@ -175,8 +156,10 @@ def test_the_orderer_follows_the_order_to_delivery(app, login_as, create_product
     assert "Confirmation de commande — C0001" in text
 
 
-def test_head_office_invoices_and_records_the_payment(app, login_as, create_product):
-    order_id = validated_order(app, sd01(app), [(create_product(), 1)])
+def test_head_office_invoices_and_records_the_payment(
+    app, login_as, create_product, sd01, validated_order_for
+):
+    order_id = validated_order_for(sd01, [(create_product(), 1)])
     admin = login_as("siege-admin")
     admin.post(f"/logistique/commande/{order_id}/facturation/invoice")
     assert load(app, order_id).invoice_status is InvoiceStatus.AWAITING_PAYMENT
@@ -187,7 +170,7 @@ def test_head_office_invoices_and_records_the_payment(app, login_as, create_prod
         f"/logistique/commande/{order_id}/facturation/pay", follow_redirects=True
     ).get_data(as_text=True)
     assert "est « Payée » : impossible de la marquer « Payée »" in page
-    other = validated_order(app, sd01(app), [(create_product(), 1)])
+    other = validated_order_for(sd01, [(create_product(), 1)])
     page = (
         login_as("logistique")
         .post(f"/logistique/commande/{other}/facturation/invoice", follow_redirects=True)
@@ -198,10 +181,10 @@ def test_head_office_invoices_and_records_the_payment(app, login_as, create_prod
 
 
 def test_head_office_cancels_before_shipping_and_the_stock_returns(
-    app, login_as, create_product, outbox
+    app, login_as, create_product, outbox, sd01, validated_order_for
 ):
     product = create_product(stock=30)
-    order_id = validated_order(app, sd01(app), [(product, 30)])
+    order_id = validated_order_for(sd01, [(product, 30)])
     admin = login_as("siege-admin")
     refused = admin.post(f"/logistique/commande/{order_id}/annuler", {"reason": "  "})
     assert refused.status_code == 400
@@ -237,9 +220,11 @@ def test_head_office_cancels_before_shipping_and_the_stock_returns(
     assert "impossible de la marquer « Expédiée »" in empty.get_data(as_text=True)
 
 
-def test_bad_shipment_details_are_refused_beside_the_field(app, login_as, create_product):
+def test_bad_shipment_details_are_refused_beside_the_field(
+    app, login_as, create_product, sd01, validated_order_for
+):
     product = create_product(stock=10)
-    order_id = validated_order(app, sd01(app), [(product, 2)])
+    order_id = validated_order_for(sd01, [(product, 2)])
     logistician = login_as("logistique")
     for data, message in [
         ({"carrier": "DPD", "tracking_number": "12"}, "Numéro de suivi non valide"),
@@ -258,10 +243,10 @@ def test_bad_shipment_details_are_refused_beside_the_field(app, login_as, create
 
 
 def test_only_staff_reach_the_logistics_pages_and_only_validated_orders(
-    app, login_as, create_product, client
+    app, login_as, create_product, client, fill, sd01, validated_order_for
 ):
     product = create_product(stock=10)
-    order_id = validated_order(app, sd01(app), [(product, 1)])
+    order_id = validated_order_for(sd01, [(product, 1)])
     director = login_as("mgen-sd01")
     for url in ["/logistique/", "/logistique/commandes", f"/logistique/commande/{order_id}"]:
         assert director.get(url).status_code == 403
@@ -269,9 +254,9 @@ def test_only_staff_reach_the_logistics_pages_and_only_validated_orders(
     assert client.get("/logistique/").status_code == 302  # to the login page
     logistician = login_as("logistique")
     assert logistician.get("/logistique/commande/999999").status_code == 404
-    fill(app, sd01(app), [(product, 1)])
+    fill(sd01, [(product, 1)])
     with app.app_context():
-        account = db.session.get(Account, sd01(app))
+        account = db.session.get(Account, sd01)
         saved = orders.save_basket(account, utcnow(), shop_timezone(), 1).id
         db.session.commit()
     assert logistician.get(f"/logistique/commande/{saved}").status_code == 404
@@ -279,13 +264,15 @@ def test_only_staff_reach_the_logistics_pages_and_only_validated_orders(
     assert logistician.post("/logistique/mutualiser", {"order_id": "abc"}).status_code == 400
 
 
-def test_the_picking_list_groups_orders_by_delivery_address(app, login_as, create_product):
+def test_the_picking_list_groups_orders_by_delivery_address(
+    app, login_as, create_product, sd01, validated_order_for
+):
     first = create_product(reference="TEST-AFF-A3", name="Affiche « Été »", weight_grams=120)
     second = create_product(reference="TEST-DEPL", name="Dépliant TMS", weight_grams=30)
     same = dict(name="Salle des fêtes", address="3 rue de l'Église", postcode="01000", city="Bourg")
-    a = validated_order(app, sd01(app), [(first, 10)], **same)
-    b = validated_order(app, sd01(app), [(second, 20)], **same)
-    c = validated_order(app, sd01(app), [(second, 5)])
+    a = validated_order_for(sd01, [(first, 10)], **same)
+    b = validated_order_for(sd01, [(second, 20)], **same)
+    c = validated_order_for(sd01, [(second, 5)])
     logistician = login_as("logistique")
     page = logistician.get("/logistique/").get_data(as_text=True)
     assert page.count('data-testid="address-group"') == 2
@@ -306,10 +293,12 @@ def test_the_picking_list_groups_orders_by_delivery_address(app, login_as, creat
 SHIPMENTS_CSV = "commande;transporteur;numero_suivi\r\nC0001;chronopost;XY123456789FR\r\n"
 
 
-def test_shipments_in_bulk_from_a_csv(app, login_as, create_product, outbox):
+def test_shipments_in_bulk_from_a_csv(
+    app, login_as, create_product, outbox, sd01, validated_order_for
+):
     product = create_product(stock=100)
-    first = validated_order(app, sd01(app), [(product, 10)])
-    second = validated_order(app, sd01(app), [(product, 20)])
+    first = validated_order_for(sd01, [(product, 10)])
+    second = validated_order_for(sd01, [(product, 20)])
     logistician = login_as("logistique")
 
     def upload(text: str, encoding: str = "utf-8"):
@@ -360,9 +349,11 @@ def test_shipments_in_bulk_from_a_csv(app, login_as, create_product, outbox):
     assert png.status_code == 400 and "pas un fichier CSV" in png.get_data(as_text=True)
 
 
-def test_two_logisticians_shipping_the_same_order_at_once(app, demo, create_product):
+def test_two_logisticians_shipping_the_same_order_at_once(
+    app, demo, create_product, race, sd01, validated_order_for
+):
     product = create_product(stock=50)
-    order_id = validated_order(app, sd01(app), [(product, 50)])
+    order_id = validated_order_for(sd01, [(product, 50)])
 
     def shipper(carrier, number):
         def work():
@@ -372,7 +363,7 @@ def test_two_logisticians_shipping_the_same_order_at_once(app, demo, create_prod
 
         return work
 
-    results = race(app, [shipper("DPD", "250012345678"), shipper("GLS", "ZH12345678")])
+    results = race([shipper("DPD", "250012345678"), shipper("GLS", "ZH12345678")])
     won = [r for r in results if isinstance(r, str)]
     lost = [r for r in results if isinstance(r, Exception)]
     assert len(won) == 1 and len(lost) == 1, results
@@ -384,7 +375,7 @@ def test_two_logisticians_shipping_the_same_order_at_once(app, demo, create_prod
 
 
 def test_the_logistics_pages_read_a_constant_number_of_statements(
-    app, login_as, create_product, count_queries
+    app, login_as, create_product, count_queries, make_orderers, sd01, validated_order_for
 ):
     products = [create_product(stock=1000) for _ in range(3)]
     logistician = login_as("logistique")
@@ -395,21 +386,23 @@ def test_the_logistics_pages_read_a_constant_number_of_statements(
             assert browser.get(url).status_code == 200
         return counter.count
 
-    validated_order(app, sd01(app), [(products[0], 1)])
+    validated_order_for(sd01, [(products[0], 1)])
     few = (statements(logistician, "/logistique/"), statements(admin, "/logistique/commandes"))
-    for account_id, product in zip(make_orderers(app, 3), products, strict=True):
-        validated_order(app, account_id, [(product, 1), (products[0], 2)])
+    for account_id, product in zip(make_orderers(3), products, strict=True):
+        validated_order_for(account_id, [(product, 1), (products[0], 2)])
     with app.app_context():  # another section, another address, other accounts
         allier = db.session.query(Account.id).filter_by(identifier="mgen-ar01").scalar()
-    validated_order(app, allier, [(products[1], 1)])
+    validated_order_for(allier, [(products[1], 1)])
     assert (
         statements(logistician, "/logistique/"),
         statements(admin, "/logistique/commandes"),
     ) == few
 
 
-def test_a_cancelled_order_is_never_invoiced(app, login_as, create_product):
-    order_id = validated_order(app, sd01(app), [(create_product(), 1)])
+def test_a_cancelled_order_is_never_invoiced(
+    app, login_as, create_product, sd01, validated_order_for
+):
+    order_id = validated_order_for(sd01, [(create_product(), 1)])
     admin = login_as("siege-admin")
     admin.post(f"/logistique/commande/{order_id}/annuler", {"reason": "Erreur de saisie"})
     page = admin.get(f"/logistique/commande/{order_id}").get_data(as_text=True)
@@ -421,8 +414,10 @@ def test_a_cancelled_order_is_never_invoiced(app, login_as, create_product):
     assert load(app, order_id).invoice_status is InvoiceStatus.AWAITING_INVOICE
 
 
-def test_malformed_input_is_refused_without_an_error_page(app, login_as, create_product):
-    order_id = validated_order(app, sd01(app), [(create_product(), 1)])
+def test_malformed_input_is_refused_without_an_error_page(
+    app, login_as, create_product, sd01, validated_order_for
+):
+    order_id = validated_order_for(sd01, [(create_product(), 1)])
     logistician = login_as("logistique")
     assert logistician.get("/logistique/bon-de-preparation.pdf?order_id=%C2%B2").status_code == 400
     assert logistician.post("/logistique/mutualiser", {"order_id": "²"}).status_code == 400
@@ -434,10 +429,12 @@ def test_malformed_input_is_refused_without_an_error_page(app, login_as, create_
     assert load(app, order_id).status is OrderStatus.VALIDATED
 
 
-def test_the_picking_list_of_the_ticked_orders_is_posted(app, login_as, create_product):
+def test_the_picking_list_of_the_ticked_orders_is_posted(
+    app, login_as, create_product, sd01, validated_order_for
+):
     product = create_product(stock=100)
-    first = validated_order(app, sd01(app), [(product, 1)])
-    validated_order(app, sd01(app), [(product, 2)], name="Ailleurs", address="1 rue B")
+    first = validated_order_for(sd01, [(product, 1)])
+    validated_order_for(sd01, [(product, 2)], name="Ailleurs", address="1 rue B")
     logistician = login_as("logistique")
     response = logistician.post("/logistique/bon-de-preparation.pdf", {"order_id": str(first)})
     assert response.mimetype == "application/pdf"
@@ -446,15 +443,17 @@ def test_the_picking_list_of_the_ticked_orders_is_posted(app, login_as, create_p
     assert "Sélectionnez au moins une commande." in nothing.get_data(as_text=True)
 
 
-def test_shipping_never_takes_units_that_other_orders_hold(app, login_as, create_product):
+def test_shipping_never_takes_units_that_other_orders_hold(
+    app, login_as, create_product, fill, make_orderers, sd01, validated_order_for
+):
     product = create_product(stock=10)
-    order_id = validated_order(app, sd01(app), [(product, 5)])
+    order_id = validated_order_for(sd01, [(product, 5)])
     with app.app_context():  # an order that somehow lost its reservation (older data)
         db.session.query(OrderLine).filter_by(order_id=order_id).update({"reserved_quantity": 0})
         db.session.query(Product).filter_by(id=product).update({"reserved_quantity": 0})
         db.session.commit()
-    [other] = make_orderers(app, 1)
-    fill(app, other, [(product, 10)])
+    [other] = make_orderers(1)
+    fill(other, [(product, 10)])
     with app.app_context():
         orders.save_basket(db.session.get(Account, other), utcnow(), shop_timezone(), 1)
         db.session.commit()
@@ -473,12 +472,12 @@ def test_shipping_never_takes_units_that_other_orders_hold(app, login_as, create
 
 
 def test_the_lists_read_as_many_statements_for_30_orders_as_for_2(
-    app, login_as, create_product, count_queries
+    app, login_as, create_product, count_queries, validated_order_for, make_orderers
 ):
     """The orders to prepare, their picking list and the validated orders (filtered or not)
     load each order's lines, products, account and entity with the page, never per row."""
     products = [create_product(stock=1000) for _ in range(3)]
-    accounts = make_orderers(app, 3)
+    accounts = make_orderers(3)
     logistician = login_as("logistique")
     urls = [
         "/logistique/",
@@ -490,8 +489,7 @@ def test_the_lists_read_as_many_statements_for_30_orders_as_for_2(
 
     def add_orders(first: int, last: int) -> None:
         for n in range(first, last):  # one place of delivery in three: groups grow too
-            validated_order(
-                app,
+            validated_order_for(
                 accounts[n % 3],
                 [(products[n % 3], 1), (products[(n + 1) % 3], 2)],
                 name=f"Salle {n % 10}",
@@ -516,11 +514,11 @@ def test_the_lists_read_as_many_statements_for_30_orders_as_for_2(
 
 
 def test_the_order_page_reads_as_many_statements_for_30_lines_and_steps_as_for_2(
-    app, login_as, create_product, count_queries
+    app, login_as, create_product, count_queries, validated_order_for, sd01
 ):
     products = [create_product(stock=1000) for _ in range(30)]
-    small = validated_order(app, sd01(app), [(product, 1) for product in products[:2]])
-    large = validated_order(app, sd01(app), [(product, 1) for product in products])
+    small = validated_order_for(sd01, [(product, 1) for product in products[:2]])
+    large = validated_order_for(sd01, [(product, 1) for product in products])
     with app.app_context():  # a long history: steps noted on the order
         for order_id, count in ((small, 0), (large, 28)):
             db.session.add_all(
@@ -548,11 +546,11 @@ def test_the_order_page_reads_as_many_statements_for_30_lines_and_steps_as_for_2
     assert statements(large) == statements(small)
 
 
-def test_the_validated_orders_list_filters_by_status_and_number(app, login_as, create_product):
+def test_the_validated_orders_list_filters_by_status_and_number(
+    app, login_as, create_product, validated_order_for, sd01
+):
     product = create_product(stock=100)
-    preparing, shipped, cancelled = (
-        validated_order(app, sd01(app), [(product, 1)]) for _ in range(3)
-    )
+    preparing, shipped, cancelled = (validated_order_for(sd01, [(product, 1)]) for _ in range(3))
     with app.app_context():
         logistician = Actor("logistician", "Logisticien")
         details = fulfilment.shipment("DPD", "250012345678")
@@ -582,10 +580,12 @@ def test_the_validated_orders_list_filters_by_status_and_number(app, login_as, c
     assert listed("livraison=inconnue&facturation=0") == listed("")
 
 
-def test_a_bulk_import_with_one_refused_shipment_ships_none(app, login_as, create_product, outbox):
+def test_a_bulk_import_with_one_refused_shipment_ships_none(
+    app, login_as, create_product, outbox, validated_order_for, sd01
+):
     product = create_product(stock=100)
-    first = validated_order(app, sd01(app), [(product, 10)])
-    second = validated_order(app, sd01(app), [(product, 20)])
+    first = validated_order_for(sd01, [(product, 10)])
+    second = validated_order_for(sd01, [(product, 20)])
     with app.app_context():  # the second one already left
         details = fulfilment.shipment("DPD", "250012345678")
         fulfilment.ship(second, details, Actor("logistician", "Logisticien"), utcnow())
@@ -609,8 +609,10 @@ def test_a_bulk_import_with_one_refused_shipment_ships_none(app, login_as, creat
 ODD_VALUES = ["²", "٣", "-1", "0", "9223372036854775808", "1e3", "", "\x00", "x" * 10_000]
 
 
-def test_odd_input_anywhere_is_refused_without_an_error_page(app, login_as, create_product):
-    order_id = validated_order(app, sd01(app), [(create_product(), 1)])
+def test_odd_input_anywhere_is_refused_without_an_error_page(
+    app, login_as, create_product, validated_order_for, sd01
+):
+    order_id = validated_order_for(sd01, [(create_product(), 1)])
     admin = login_as("siege-admin")
     statuses = set()
     for value in ODD_VALUES:

@@ -1,6 +1,5 @@
 """Reservation life cycle: the day-4 reminder, the day-7 expiry, exactly once."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,20 +13,25 @@ from shop.models import Account, Order, OrderLine, OrderStatus, OutboxMessage, P
 from shop.ordering import orders
 from shop.ordering.lifecycle import expire_due_orders, send_due_reminders
 from shop.ordering.orders import reminder_time
-from tests.test_orders_concurrency import fill, make_orderers, race, validate
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Paris
 
 
-def save_order(app, account_id: int, product_id: int, quantity: int) -> int:
-    fill(app, account_id, [(product_id, quantity)])
-    with app.app_context():
-        order = orders.save_basket(
-            db.session.get(Account, account_id), utcnow(), shop_timezone(), 1
-        )
-        db.session.commit()
-        return order.id
+@pytest.fixture
+def save_order(app, fill, save):
+    """``save_order(account_id, product_id, quantity)``: a saved order; returns its id."""
+
+    def save(account_id: int, product_id: int, quantity: int) -> int:
+        fill(account_id, [(product_id, quantity)])
+        with app.app_context():
+            order = orders.save_basket(
+                db.session.get(Account, account_id), utcnow(), shop_timezone(), 1
+            )
+            db.session.commit()
+            return order.id
+
+    return save
 
 
 def at(days: float, minutes: int = 0):
@@ -47,11 +51,13 @@ def state(app, order_id):
         )
 
 
-def test_reminder_on_day_four_expiry_after_day_seven_each_once(app, demo, create_product):
+def test_reminder_on_day_four_expiry_after_day_seven_each_once(
+    app, demo, create_product, make_orderers, save_order
+):
     product = create_product(stock=50)
-    [account] = make_orderers(app, 1)
+    [account] = make_orderers(1)
     with at(0):
-        order_id = save_order(app, account, product, 20)
+        order_id = save_order(account, product, 20)
     with at(3, 23 * 60):  # day 3 (almost 4): nothing yet
         assert sweep(app).reminders == 0
     with at(4):  # day 4: exactly one reminder, even if the sweeper runs twice
@@ -79,11 +85,13 @@ def test_reminder_on_day_four_expiry_after_day_seven_each_once(app, demo, create
         assert f"/commande/{order_id}" in reminder.body_text
 
 
-def test_validated_before_day_four_gets_no_reminder_and_never_expires(app, demo, create_product):
+def test_validated_before_day_four_gets_no_reminder_and_never_expires(
+    app, demo, create_product, make_orderers, save_order, validate
+):
     product = create_product(stock=50)
-    [account] = make_orderers(app, 1)
+    [account] = make_orderers(1)
     with at(0):
-        order_id = save_order(app, account, product, 5)
+        order_id = save_order(account, product, 5)
     with at(2), app.app_context():
         validate(db.session.get(Account, account), order_id)
         db.session.commit()
@@ -104,11 +112,13 @@ def test_reminder_time_follows_the_paris_calendar_across_daylight_saving():
     assert reminder.astimezone(PARIS) == datetime(2026, 3, 27, 10, 0, tzinfo=PARIS)
 
 
-def test_validation_after_the_deadline_loses_to_the_expiry(app, demo, create_product):
+def test_validation_after_the_deadline_loses_to_the_expiry(
+    app, demo, create_product, make_orderers, race, save_order, validate
+):
     product = create_product(stock=10)
-    [account] = make_orderers(app, 1)
+    [account] = make_orderers(1)
     with at(0):
-        order_id = save_order(app, account, product, 10)
+        order_id = save_order(account, product, 10)
 
     def validator():
         return validate(db.session.get(Account, account), order_id).status
@@ -117,7 +127,7 @@ def test_validation_after_the_deadline_loses_to_the_expiry(app, demo, create_pro
         return expire_due_orders(utcnow())
 
     with at(7, 1):
-        results = race(app, [validator, sweeper])
+        results = race([validator, sweeper])
     refused, expired = results
     assert isinstance(refused, orders.OrderExpired), results
     assert "délai de validation" in str(refused)
@@ -129,11 +139,13 @@ def test_validation_after_the_deadline_loses_to_the_expiry(app, demo, create_pro
     assert state(app, order_id)[:3] == (OrderStatus.CANCELLED, "expired", 0)
 
 
-def test_a_validation_that_wins_the_race_is_never_expired(app, demo, create_product):
+def test_a_validation_that_wins_the_race_is_never_expired(
+    app, demo, create_product, make_orderers, save_order, validate
+):
     product = create_product(stock=10)
-    [account] = make_orderers(app, 1)
+    [account] = make_orderers(1)
     with at(0):
-        order_id = save_order(app, account, product, 10)
+        order_id = save_order(account, product, 10)
     with at(6, 23 * 60 + 59), app.app_context():
         validate(db.session.get(Account, account), order_id)
         db.session.commit()
@@ -142,13 +154,15 @@ def test_a_validation_that_wins_the_race_is_never_expired(app, demo, create_prod
     assert state(app, order_id)[:3] == (OrderStatus.VALIDATED, None, 10)
 
 
-def test_three_sweepers_at_once_do_each_thing_exactly_once(app, demo, create_product):
+def test_three_sweepers_at_once_do_each_thing_exactly_once(
+    app, demo, create_product, fill, make_orderers, race
+):
     products = [create_product(stock=10_000) for _ in range(3)]
-    accounts = make_orderers(app, 60)
+    accounts = make_orderers(60)
     with at(0):
         for n, account in enumerate(accounts):
             for _ in range(5):  # 300 orders, two lines each
-                fill(app, account, [(products[n % 3], 2), (products[(n + 1) % 3], 3)])
+                fill(account, [(products[n % 3], 2), (products[(n + 1) % 3], 3)])
                 with app.app_context():
                     orders.save_basket(
                         db.session.get(Account, account), utcnow(), shop_timezone(), 1
@@ -160,10 +174,10 @@ def test_three_sweepers_at_once_do_each_thing_exactly_once(app, demo, create_pro
     assert due == 300 and reserved_before == 300 * 5
 
     with at(4):
-        reminders = race(app, [lambda: send_due_reminders(utcnow(), batch=20)] * 3)
+        reminders = race([lambda: send_due_reminders(utcnow(), batch=20)] * 3)
     assert sum(reminders) == due, reminders
     with at(8):
-        expiries = race(app, [lambda: expire_due_orders(utcnow(), batch=20)] * 3)
+        expiries = race([lambda: expire_due_orders(utcnow(), batch=20)] * 3)
     assert all(isinstance(r, tuple) for r in expiries), expiries
     assert sum(e for e, _ in expiries) == due
     assert sum(u for _, u in expiries) == reserved_before
@@ -174,13 +188,15 @@ def test_three_sweepers_at_once_do_each_thing_exactly_once(app, demo, create_pro
         assert db.session.query(OrderLine).filter(OrderLine.reserved_quantity > 0).count() == 0
 
 
-def test_a_crashed_batch_leaves_nothing_half_expired(app, demo, create_product, monkeypatch):
+def test_a_crashed_batch_leaves_nothing_half_expired(
+    app, demo, create_product, monkeypatch, make_orderers, save_order
+):
     import shop.ordering.lifecycle as lifecycle
 
     product = create_product(stock=10)
-    [account] = make_orderers(app, 1)
+    [account] = make_orderers(1)
     with at(0):
-        order_id = save_order(app, account, product, 10)
+        order_id = save_order(account, product, 10)
 
     def crash(*args, **kwargs):
         raise RuntimeError("killed mid-run")
@@ -198,16 +214,18 @@ def test_a_crashed_batch_leaves_nothing_half_expired(app, demo, create_product, 
     assert state(app, order_id) == (OrderStatus.CANCELLED, "expired", 0, ["order-expired"])
 
 
-def test_sweeper_threads_and_savers_together_keep_counters_exact(app, demo, create_product):
+def test_sweeper_threads_and_savers_together_keep_counters_exact(
+    app, demo, create_product, fill, make_orderers, race, save_order
+):
     """Savers reclaim expired reservations while sweepers release them: never twice."""
     product = create_product(stock=40)
-    accounts = make_orderers(app, 8)
+    accounts = make_orderers(8)
     with at(0):
         for account in accounts[:4]:
-            save_order(app, account, product, 10)  # all the stock
+            save_order(account, product, 10)  # all the stock
     with at(8):
         for account in accounts[4:]:
-            fill(app, account, [(product, 10)])
+            fill(account, [(product, 10)])
 
         def saver(account_id):
             return lambda: (
@@ -217,7 +235,6 @@ def test_sweeper_threads_and_savers_together_keep_counters_exact(app, demo, crea
             )
 
         results = race(
-            app,
             [saver(a) for a in accounts[4:]] + [lambda: expire_due_orders(utcnow(), batch=1)] * 2,
         )
     assert all(not isinstance(r, Exception) for r in results), results
@@ -228,24 +245,19 @@ def test_sweeper_threads_and_savers_together_keep_counters_exact(app, demo, crea
     assert statuses == [OrderStatus.CANCELLED] * 4 + [OrderStatus.SAVED] * 4
 
 
-def test_sweep_runs_in_a_thread_like_the_scheduler(app, demo):
-    done = threading.Event()
-    reports = []
-
-    def job():
-        reports.append(sweep(app))
-        done.set()
-
-    threading.Thread(target=job).start()
-    assert done.wait(30) and reports[0].expired == 0
+def test_sweep_runs_in_a_thread_like_the_scheduler(app, demo, run_threads):
+    [report] = run_threads([lambda: sweep(app)], timeout=30)
+    assert report.expired == 0
 
 
-def test_admin_sees_pending_orders_and_retries_failed_mail(app, login_as, create_product):
+def test_admin_sees_pending_orders_and_retries_failed_mail(
+    app, login_as, create_product, make_orderers, save_order
+):
     from shop.models import OutboxStatus
 
     product = create_product(stock=10)
-    [account] = make_orderers(app, 1)
-    order_id = save_order(app, account, product, 3)
+    [account] = make_orderers(1)
+    order_id = save_order(account, product, 3)
     admin = login_as("siege-admin")
     page = admin.get("/admin/commandes-en-attente").get_data(as_text=True)
     with app.app_context():
@@ -274,15 +286,17 @@ def test_admin_sees_pending_orders_and_retries_failed_mail(app, login_as, create
     assert admin.post("/admin/emails/999999/renvoyer").status_code == 404
 
 
-def test_a_validation_whose_reservation_was_reclaimed_is_refused(app, demo, create_product):
+def test_a_validation_whose_reservation_was_reclaimed_is_refused(
+    app, demo, create_product, make_orderers, save_order, validate
+):
     """A saver whose clock had passed the deadline reclaimed the order's units; a validation
     whose own clock read a second earlier must not make the order final without them."""
     product = create_product(stock=10)
-    owner, other = make_orderers(app, 2)
+    owner, other = make_orderers(2)
     with at(0):
-        order_id = save_order(app, owner, product, 5)
+        order_id = save_order(owner, product, 5)
     with at(7, 1):
-        save_order(app, other, product, 10)  # reclaims the 5 units, takes all 10
+        save_order(other, product, 10)  # reclaims the 5 units, takes all 10
     with at(6, 24 * 60 - 1), app.app_context():
         with pytest.raises(orders.OrderExpired, match="délai de validation"):
             validate(db.session.get(Account, owner), order_id)

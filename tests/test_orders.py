@@ -29,27 +29,10 @@ from shop.ordering.orders import validation_deadline
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def add(browser, product_id, quantity):
-    return browser.post(
-        "/panier/ajouter", {"product_id": str(product_id), "quantity": str(quantity)}
-    )
-
-
-def save(browser):
-    return browser.post("/panier/enregistrer", follow_redirects=True)
-
-
 def reserved(app, product_id) -> tuple[int, int]:
     with app.app_context():
         product = db.session.get(Product, product_id)
         return product.stock_on_hand, product.reserved_quantity
-
-
-def only_order(app) -> Order:
-    with app.app_context():
-        order = db.session.query(Order).one()
-        db.session.expunge_all()
-        return order
 
 
 def sent_attachments(folder, message) -> dict[str, bytes]:
@@ -59,21 +42,8 @@ def sent_attachments(folder, message) -> dict[str, bytes]:
     return {part.get_filename(): part.get_content() for part in sent.iter_attachments()}
 
 
-def validate_form(**overrides):
-    data = {
-        "reference": "ANSH-2026-001",
-        "delivery_name": "MGEN SECTION DE L'AIN",
-        "delivery_address": "12 avenue Alsace-Lorraine",
-        "delivery_postcode": "01000",
-        "delivery_city": "BOURG-EN-BRESSE",
-        "delivery_phone": "04 74 00 00 01",
-    }
-    data.update(overrides)
-    return data
-
-
 def test_save_reserves_stock_numbers_the_order_and_empties_the_basket(
-    app, login_as, create_product
+    app, login_as, create_product, add, only_order, save
 ):
     browser = login_as("mgen-sd01")
     first = create_product(name="Dépliant été", stock=100, unit_price=Decimal("1.50"))
@@ -85,7 +55,7 @@ def test_save_reserves_stock_numbers_the_order_and_empties_the_basket(
     assert "DEVIS en attente de validation" in page
     assert reserved(app, first) == (100, 30)
     assert reserved(app, second) == (50, 10)
-    order = only_order(app)
+    order = only_order()
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-\d{5}", order.number)
     assert order.number.startswith(utcnow().astimezone(PARIS).strftime("%Y-%m-%d"))
     assert order.status is OrderStatus.SAVED
@@ -104,7 +74,9 @@ def test_deadline_is_seven_calendar_days_in_paris_across_daylight_saving():
     assert validation_deadline(saved, PARIS) - saved == timedelta(days=6, hours=23)
 
 
-def test_save_refuses_what_is_not_available_and_changes_nothing(app, login_as, create_product):
+def test_save_refuses_what_is_not_available_and_changes_nothing(
+    app, login_as, create_product, add, save
+):
     product = create_product(stock=10)
     director = login_as("mgen-sd01")
     add(director, product, 8)
@@ -120,7 +92,9 @@ def test_save_refuses_what_is_not_available_and_changes_nothing(app, login_as, c
     assert "Enregistrer votre commande" in assistant.get("/panier").get_data(as_text=True)
 
 
-def test_an_expired_reservation_never_counts_even_before_any_job(app, login_as, create_product):
+def test_an_expired_reservation_never_counts_even_before_any_job(
+    app, login_as, create_product, add, save, validate_form
+):
     product = create_product(stock=10)
     director = login_as("mgen-sd01")
     add(director, product, 10)
@@ -142,12 +116,12 @@ def test_an_expired_reservation_never_counts_even_before_any_job(app, login_as, 
         assert "Le délai de validation de la commande" in response.get_data(as_text=True)
 
 
-def test_empty_basket_cannot_be_saved(login_as):
+def test_empty_basket_cannot_be_saved(login_as, save):
     browser = login_as("mgen-sd01")
     assert "Votre panier est vide." in save(browser).get_data(as_text=True)
 
 
-def test_forged_basket_quantity_is_refused_at_save(app, login_as, create_product):
+def test_forged_basket_quantity_is_refused_at_save(app, login_as, create_product, add, save):
     from shop.models import BasketLine
 
     product = create_product(stock=1000, min_quantity=10, max_quantity=100, quantity_step=10)
@@ -161,7 +135,7 @@ def test_forged_basket_quantity_is_refused_at_save(app, login_as, create_product
     assert reserved(app, product) == (1000, 0)
 
 
-def test_forged_price_fields_are_ignored(app, login_as, create_product):
+def test_forged_price_fields_are_ignored(app, login_as, create_product, save):
     product = create_product(unit_price=Decimal("4.00"))
     browser = login_as("mgen-sd01")
     browser.post(
@@ -175,7 +149,7 @@ def test_forged_price_fields_are_ignored(app, login_as, create_product):
 
 
 def test_modify_adjusts_the_reservation_and_keeps_number_and_deadline(
-    app, login_as, create_product
+    app, login_as, create_product, add, only_order, save
 ):
     first = create_product(stock=100)
     second = create_product(stock=100)
@@ -183,7 +157,7 @@ def test_modify_adjusts_the_reservation_and_keeps_number_and_deadline(
     add(browser, first, 30)
     add(browser, second, 20)
     save(browser)
-    before = only_order(app)
+    before = only_order()
     with time_machine.travel(utcnow() + timedelta(days=2), tick=False):
         page = browser.post(f"/commande/{before.id}/modifier", follow_redirects=True).get_data(
             as_text=True
@@ -194,28 +168,37 @@ def test_modify_adjusts_the_reservation_and_keeps_number_and_deadline(
         browser.post(f"/panier/produit/{second}/supprimer")
         page = save(browser).get_data(as_text=True)
     assert "est enregistrée" in page
-    after = only_order(app)
+    after = only_order()
     assert (after.id, after.number, after.deadline) == (before.id, before.number, before.deadline)
     assert reserved(app, first) == (100, 45)
     assert reserved(app, second) == (100, 0)
 
 
 def test_validate_is_final_and_sends_the_recap_with_the_pdf(
-    app, login_as, create_product, outbox, monkeypatch, tmp_path
+    app,
+    login_as,
+    create_product,
+    outbox,
+    add,
+    only_order,
+    save,
+    validate_form,
+    monkeypatch,
+    tmp_path,
 ):
     monkeypatch.setitem(app.config, "SHOP_MAIL_FOLDER", str(tmp_path))
     product = create_product(name="Livret Prévention « Voix »", stock=100)
     browser = login_as("mgen-sd01")
     add(browser, product, 10)
     save(browser)
-    order = only_order(app)
+    order = only_order()
     page = browser.post(
         f"/commande/{order.id}/valider",
         validate_form(delivery_address="Salle 4, 12 avenue Alsace-Lorraine"),
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "est validée" in page
-    order = only_order(app)
+    order = only_order()
     assert order.status is OrderStatus.VALIDATED
     assert order.customer_reference == "ANSH-2026-001"
     assert order.delivery_address == "Salle 4, 12 avenue Alsace-Lorraine"
@@ -249,12 +232,14 @@ def test_validate_is_final_and_sends_the_recap_with_the_pdf(
     assert "Votre panier est vide." in browser.get("/panier").get_data(as_text=True)
 
 
-def test_quote_pdf_is_a_real_pdf_with_accents_and_euros(app, login_as, create_product):
+def test_quote_pdf_is_a_real_pdf_with_accents_and_euros(
+    app, login_as, create_product, add, only_order, save
+):
     product = create_product(name="Carte de vœux « Été »", unit_price=Decimal("3.90"))
     browser = login_as("mgen-sd01")
     add(browser, product, 5)
     save(browser)
-    order = only_order(app)
+    order = only_order()
     response = browser.get(f"/commande/{order.id}/pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert f'filename="devis-{order.number}.pdf"' in response.headers["Content-Disposition"]
@@ -265,14 +250,16 @@ def test_quote_pdf_is_a_real_pdf_with_accents_and_euros(app, login_as, create_pr
     assert "MGEN SECTION DE L'AIN" in text
 
 
-def test_pdf_amounts_keep_the_french_thousands_space(app, login_as, create_product):
+def test_pdf_amounts_keep_the_french_thousands_space(
+    app, login_as, create_product, add, save, only_order
+):
     """« 1 575,00 € »: the narrow no-break space French amounts use is in the embedded font
     (ReportLab's base fonts would print a black box in its place)."""
     product = create_product(name="Kakémono", unit_price=Decimal("157.50"))
     browser = login_as("mgen-sd01")
     add(browser, product, 10)
     save(browser)
-    response = browser.get(f"/commande/{only_order(app).id}/pdf")
+    response = browser.get(f"/commande/{only_order().id}/pdf")
     reader = PdfReader(BytesIO(response.data))
     text = "".join(page.extract_text() for page in reader.pages)
     assert "1\u202f575,00" in text  # (the no-break space before € reads as a space)
@@ -284,35 +271,41 @@ def test_pdf_amounts_keep_the_french_thousands_space(app, login_as, create_produ
     assert {"/AAAAAA+DejaVuSans", "/AAAAAA+DejaVuSans-Bold"} <= fonts, fonts
 
 
-def test_other_accounts_orders_are_404(app, login_as, create_product):
+def test_other_accounts_orders_are_404(
+    app, login_as, create_product, add, only_order, save, validate_form
+):
     product = create_product()
     director = login_as("mgen-sd01")
     add(director, product, 5)
     save(director)
-    order = only_order(app)
+    order = only_order()
     assistant = login_as("mgen-ar01")
     assert assistant.get(f"/commande/{order.id}").status_code == 404
     assert assistant.get(f"/commande/{order.id}/pdf").status_code == 404
     assert assistant.post(f"/commande/{order.id}/modifier").status_code == 404
     assert assistant.post(f"/commande/{order.id}/valider", validate_form()).status_code == 404
     assert assistant.get("/commande/999999").status_code == 404
-    assert only_order(app).status is OrderStatus.SAVED
+    assert only_order().status is OrderStatus.SAVED
 
 
-def test_validate_without_csrf_is_refused(app, login_as, create_product):
+def test_validate_without_csrf_is_refused(
+    app, login_as, create_product, add, only_order, save, validate_form
+):
     product = create_product()
     browser = login_as("mgen-sd01")
     add(browser, product, 5)
     save(browser)
-    order = only_order(app)
+    order = only_order()
     assert (
         browser.post(f"/commande/{order.id}/valider", validate_form(), csrf=False).status_code
         == 400
     )
-    assert only_order(app).status is OrderStatus.SAVED
+    assert only_order().status is OrderStatus.SAVED
 
 
-def test_objects_are_limited_to_two_validated_orders_a_year(app, login_as, create_product):
+def test_objects_are_limited_to_two_validated_orders_a_year(
+    app, login_as, create_product, add, save, validate_form
+):
     product = create_product(shop=ShopKind.OBJECTS, stock=1000)
     browser = login_as("mgen-sd01")
     for _ in range(3):
@@ -343,7 +336,9 @@ def test_objects_are_limited_to_two_validated_orders_a_year(app, login_as, creat
     assert "est validée" in page
 
 
-def test_overseas_sections_cannot_change_the_delivery_address(app, login_as, create_product):
+def test_overseas_sections_cannot_change_the_delivery_address(
+    app, login_as, create_product, add, only_order, save, validate_form
+):
     with app.app_context():
         account = db.session.query(Account).filter_by(identifier="mgen-ar01").one()
         account.entity = db.session.query(Entity).filter_by(code="S974").one()
@@ -352,7 +347,7 @@ def test_overseas_sections_cannot_change_the_delivery_address(app, login_as, cre
     browser = login_as("mgen-ar01")
     add(browser, product, 1)
     save(browser)
-    order = only_order(app)
+    order = only_order()
     assert order.delivery_city == "SAINT-DENIS"
     response = browser.post(
         f"/commande/{order.id}/valider",
@@ -360,24 +355,28 @@ def test_overseas_sections_cannot_change_the_delivery_address(app, login_as, cre
     )
     assert response.status_code == 400
     assert "outre-mer ne peuvent pas modifier" in response.get_data(as_text=True)
-    assert only_order(app).status is OrderStatus.SAVED
+    assert only_order().status is OrderStatus.SAVED
 
 
-def test_validation_form_errors_are_shown_and_change_nothing(app, login_as, create_product):
+def test_validation_form_errors_are_shown_and_change_nothing(
+    app, login_as, create_product, add, only_order, save, validate_form
+):
     product = create_product()
     browser = login_as("mgen-sd01")
     add(browser, product, 1)
     save(browser)
-    order = only_order(app)
+    order = only_order()
     response = browser.post(
         f"/commande/{order.id}/valider", validate_form(delivery_city="", reference="x" * 65)
     )
     assert response.status_code == 400
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
-    assert only_order(app).status is OrderStatus.SAVED
+    assert only_order().status is OrderStatus.SAVED
 
 
-def test_my_account_lists_orders_and_edits_coordinates_and_address(app, login_as, create_product):
+def test_my_account_lists_orders_and_edits_coordinates_and_address(
+    app, login_as, create_product, add, save, validate_form
+):
     product = create_product()
     browser = login_as("mgen-sd01")
     add(browser, product, 2)
@@ -477,7 +476,7 @@ def test_statements_per_save_do_not_grow_with_lines(app, demo, create_product, c
 
 
 def test_a_validation_that_rolls_back_sends_nothing(
-    app, login_as, create_product, outbox, monkeypatch
+    app, login_as, create_product, outbox, monkeypatch, add, only_order, save, validate_form
 ):
     import shop.ordering.orders as ordering
 
@@ -485,7 +484,7 @@ def test_a_validation_that_rolls_back_sends_nothing(
     browser = login_as("mgen-sd01")
     add(browser, product, 1)
     save(browser)
-    order = only_order(app)
+    order = only_order()
 
     def broken_queue(**kwargs):
         raise RuntimeError("mail composition failed")
@@ -498,16 +497,18 @@ def test_a_validation_that_rolls_back_sends_nothing(
         app.config["PROPAGATE_EXCEPTIONS"] = None
     assert response.status_code == 500
     assert "Rien n'a été enregistré" in response.get_data(as_text=True)
-    assert only_order(app).status is OrderStatus.SAVED
+    assert only_order().status is OrderStatus.SAVED
     assert outbox("order-validated") == []
 
 
-def test_modify_pressed_twice_puts_the_lines_back_once(app, login_as, create_product):
+def test_modify_pressed_twice_puts_the_lines_back_once(
+    app, login_as, create_product, add, only_order, save
+):
     product = create_product(stock=50)
     browser = login_as("mgen-sd01")
     add(browser, product, 4)
     save(browser)
-    order = only_order(app)
+    order = only_order()
     for _ in range(2):  # the second press finds the basket already holding the order
         response = browser.post(f"/commande/{order.id}/modifier")
         assert response.status_code == 302
@@ -517,13 +518,13 @@ def test_modify_pressed_twice_puts_the_lines_back_once(app, login_as, create_pro
 
 
 def test_saving_a_modification_whose_order_expired_keeps_the_basket_for_a_new_order(
-    app, login_as, create_product
+    app, login_as, create_product, add, save, only_order
 ):
     product = create_product(stock=50)
     browser = login_as("mgen-sd01")
     add(browser, product, 4)
     save(browser)
-    order = only_order(app)
+    order = only_order()
     browser.post(f"/commande/{order.id}/modifier")
     with time_machine.travel(utcnow() + timedelta(days=7, minutes=1), tick=False):
         page = save(browser).get_data(as_text=True)

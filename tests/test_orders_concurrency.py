@@ -1,79 +1,10 @@
 """Saving and validating under real concurrency: threads behind a barrier, one session each."""
 
-import threading
-
 from shop.clock import local_today, shop_timezone, utcnow
 from shop.extensions import db
-from shop.models import Account, AccountType, Entity, Order, OrderStatus, Product
+from shop.models import Account, Order, OrderStatus, Product
 from shop.ordering import basket as baskets
 from shop.ordering import orders
-
-
-def make_orderers(app, count: int) -> list[int]:
-    with app.app_context():
-        entity = db.session.query(Entity).filter_by(code="S001").one()
-        accounts = [
-            Account(
-                identifier=f"racer-{n}",
-                account_type=AccountType.SECTION_DIRECTOR,
-                first_name="Racer",
-                last_name=str(n),
-                email=f"racer{n}@example.org",
-                entity=entity,
-            )
-            for n in range(count)
-        ]
-        db.session.add_all(accounts)
-        db.session.commit()
-        return [a.id for a in accounts]
-
-
-def fill(app, account_id: int, items: list[tuple[int, int]]) -> None:
-    with app.app_context():
-        account = db.session.get(Account, account_id)
-        for product_id, quantity in items:
-            baskets.add_to_basket(account, product_id, quantity, local_today())
-        db.session.commit()
-
-
-def validate(account: Account, order_id: int, delivery=None) -> Order:
-    """ "Valider votre commande" now, with the shop's usual settings."""
-    return orders.validate_order(
-        account,
-        order_id,
-        reference="",
-        delivery=delivery,
-        now=utcnow(),
-        tz=shop_timezone(),
-        objects_per_year=2,
-        contact_email="siege@example.org",
-    )
-
-
-def race(app, workers: list) -> list:
-    """Run each callable in its own thread and app context, all released at once."""
-    barrier = threading.Barrier(len(workers), timeout=60)
-    results: list = [None] * len(workers)
-
-    def run(index, work):
-        with app.app_context():
-            try:
-                barrier.wait()
-                results[index] = work()
-                db.session.commit()
-            except Exception as exc:  # the outcome is what the test checks
-                db.session.rollback()
-                results[index] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a worker is stuck (deadlock?)"
-    return results
 
 
 def saver(account_id):
@@ -84,12 +15,12 @@ def saver(account_id):
     return work
 
 
-def test_last_units_go_to_exactly_one_saver(app, demo, create_product):
+def test_last_units_go_to_exactly_one_saver(app, demo, create_product, fill, make_orderers, race):
     product = create_product(stock=5)
-    racers = make_orderers(app, 4)
+    racers = make_orderers(4)
     for account_id in racers:
-        fill(app, account_id, [(product, 5)])
-    results = race(app, [saver(a) for a in racers])
+        fill(account_id, [(product, 5)])
+    results = race([saver(a) for a in racers])
     winners = [r for r in results if isinstance(r, str)]
     losers = [r for r in results if isinstance(r, orders.OrderError)]
     assert len(winners) == 1 and len(losers) == 3, results
@@ -99,14 +30,16 @@ def test_last_units_go_to_exactly_one_saver(app, demo, create_product):
         assert db.session.query(Order).count() == 1
 
 
-def test_opposite_baskets_never_deadlock_and_never_oversell(app, demo, create_product):
+def test_opposite_baskets_never_deadlock_and_never_oversell(
+    app, demo, create_product, fill, make_orderers, race
+):
     first = create_product(stock=30)
     second = create_product(stock=30)
-    racers = make_orderers(app, 6)
+    racers = make_orderers(6)
     for n, account_id in enumerate(racers):
         items = [(first, 10), (second, 10)] if n % 2 else [(second, 10), (first, 10)]
-        fill(app, account_id, items)
-    results = race(app, [saver(a) for a in racers])
+        fill(account_id, items)
+    results = race([saver(a) for a in racers])
     winners = [r for r in results if isinstance(r, str)]
     assert len(winners) == 3, results
     assert all(isinstance(r, (str, orders.OrderError)) for r in results), results
@@ -116,21 +49,25 @@ def test_opposite_baskets_never_deadlock_and_never_oversell(app, demo, create_pr
             assert product.reserved_quantity == 30 <= product.stock_on_hand
 
 
-def test_order_numbers_are_unique_under_concurrency(app, demo, create_product):
+def test_order_numbers_are_unique_under_concurrency(
+    app, demo, create_product, fill, make_orderers, race
+):
     product = create_product(stock=1000)
-    racers = make_orderers(app, 8)
+    racers = make_orderers(8)
     for account_id in racers:
-        fill(app, account_id, [(product, 1)])
-    results = race(app, [saver(a) for a in racers])
+        fill(account_id, [(product, 1)])
+    results = race([saver(a) for a in racers])
     assert all(isinstance(r, str) for r in results), results
     assert len(set(results)) == 8
     assert sorted(int(r[-5:]) for r in results) == list(range(1, 9))
 
 
-def test_double_validation_at_once_validates_once(app, demo, create_product):
+def test_double_validation_at_once_validates_once(
+    app, demo, create_product, fill, make_orderers, race, validate
+):
     product = create_product(stock=100)
-    [account_id] = make_orderers(app, 1)
-    fill(app, account_id, [(product, 3)])
+    [account_id] = make_orderers(1)
+    fill(account_id, [(product, 3)])
     with app.app_context():
         order = orders.save_basket(
             db.session.get(Account, account_id), utcnow(), shop_timezone(), 1
@@ -142,20 +79,22 @@ def test_double_validation_at_once_validates_once(app, demo, create_product):
         account = db.session.get(Account, account_id)
         return validate(account, order_id).status
 
-    results = race(app, [validator, validator])
+    results = race([validator, validator])
     successes = [r for r in results if r is OrderStatus.VALIDATED]
     refusals = [r for r in results if isinstance(r, orders.OrderError)]
     assert len(successes) == 1 and len(refusals) == 1, results
     assert "ne peut plus être modifiée" in str(refusals[0])
 
 
-def test_filling_baskets_while_others_save_never_deadlocks(app, demo, create_product):
+def test_filling_baskets_while_others_save_never_deadlocks(
+    app, demo, create_product, fill, make_orderers, race
+):
     """Adding a line takes the product's foreign-key lock: saves must not conflict with it."""
     products = [create_product(stock=100_000) for _ in range(4)]
-    racers = make_orderers(app, 8)
+    racers = make_orderers(8)
     savers, fillers = racers[:4], racers[4:]
     for account_id in savers:
-        fill(app, account_id, [(p, 1) for p in products])
+        fill(account_id, [(p, 1) for p in products])
 
     def filler(account_id):
         def work():
@@ -168,20 +107,22 @@ def test_filling_baskets_while_others_save_never_deadlocks(app, demo, create_pro
         return work
 
     for _ in range(3):
-        results = race(app, [saver(a) for a in savers] + [filler(a) for a in fillers])
+        results = race([saver(a) for a in savers] + [filler(a) for a in fillers])
         assert not any(isinstance(r, Exception) for r in results), results
         for account_id in savers:
-            fill(app, account_id, [(p, 1) for p in products])
+            fill(account_id, [(p, 1) for p in products])
         with app.app_context():
             for account_id in fillers:
                 baskets.empty_basket(db.session.get(Account, account_id))
             db.session.commit()
 
 
-def test_modifying_again_while_saving_the_modification_never_deadlocks(app, demo, create_product):
+def test_modifying_again_while_saving_the_modification_never_deadlocks(
+    app, demo, create_product, fill, make_orderers, race
+):
     product = create_product(stock=100)
-    [account_id] = make_orderers(app, 1)
-    fill(app, account_id, [(product, 5)])
+    [account_id] = make_orderers(1)
+    fill(account_id, [(product, 5)])
     with app.app_context():
         account = db.session.get(Account, account_id)
         order_id = orders.save_basket(account, utcnow(), shop_timezone(), 1).id
@@ -196,7 +137,7 @@ def test_modifying_again_while_saving_the_modification_never_deadlocks(app, demo
         with app.app_context():  # each round starts with the modification in the basket
             orders.start_modification(db.session.get(Account, account_id), order_id, utcnow())
             db.session.commit()
-        results = race(app, [modify, saver(account_id)])
+        results = race([modify, saver(account_id)])
         assert not any(isinstance(r, Exception) for r in results), results
     with app.app_context():
         assert db.session.get(Product, product).reserved_quantity == 5

@@ -3,6 +3,7 @@
 import html
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import event
 
@@ -21,8 +22,6 @@ from shop.models import (
 from shop.ordering import basket as baskets
 from shop.ordering import orders
 from shop.quota import Outcome
-from tests.test_orders import add, only_order, save
-from tests.test_orders_concurrency import race, validate
 
 ALL_AVAILABLE = "la limite mensuelle n&#39;a pas été atteinte"
 SOME_LOWERED = "Les quantités ont été remises à jour dans la limite du maximum possible"
@@ -45,35 +44,41 @@ def update(browser, entity):
     return browser.post("/panier/entite", {"entity_id": str(entity)}, follow_redirects=True)
 
 
-def consume(app, code, product_id, quantity, validated=False):
-    """An order of another account of the entity, saved (or validated) this month."""
-    with app.app_context():
-        entity = db.session.query(Entity).filter_by(code=code).one()
-        account = Account(
-            identifier=f"other-{code}-{product_id}-{quantity}",
-            account_type=AccountType.SECTION_DIRECTOR,
-            first_name="Autre",
-            last_name="Directeur",
-            email="autre@example.org",
-            entity=entity,
-        )
-        db.session.add(account)
-        db.session.flush()
-        baskets.add_to_basket(account, product_id, quantity, local_today())
-        order = orders.save_basket(account, utcnow(), shop_timezone(), 1)
-        if validated:
-            validate(account, order.id)
-        db.session.commit()
-        return order.id
+@pytest.fixture
+def consume(app, validate):
+    """``consume(code, product_id, quantity, validated=False)``: an order of another
+    account of the entity, saved (or validated) this month."""
+
+    def make(code, product_id, quantity, validated=False):
+        with app.app_context():
+            entity = db.session.query(Entity).filter_by(code=code).one()
+            account = Account(
+                identifier=f"other-{code}-{product_id}-{quantity}",
+                account_type=AccountType.SECTION_DIRECTOR,
+                first_name="Autre",
+                last_name="Directeur",
+                email="autre@example.org",
+                entity=entity,
+            )
+            db.session.add(account)
+            db.session.flush()
+            baskets.add_to_basket(account, product_id, quantity, local_today())
+            order = orders.save_basket(account, utcnow(), shop_timezone(), 1)
+            if validated:
+                validate(account, order.id)
+            db.session.commit()
+            return order.id
+
+    return make
 
 
-def test_three_outcomes_for_attached_sections(app, login_as, create_product):
+def test_three_outcomes_for_attached_sections(app, login_as, create_product, add, consume, save):
     leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
     flyer = create_product(reference="RELYENS", monthly_quota=20, stock=1000)
     allier, essonne = entity_id(app, "S003"), entity_id(app, "S091")
-    consume(app, "S003", flyer, 20, validated=True)  # ALLIER used its whole flyer quota
-    consume(app, "S091", leaflet, 50)  # ESSONNE used its whole leaflet quota (saved order)
-    consume(app, "S091", flyer, 20)
+    consume("S003", flyer, 20, validated=True)  # ALLIER used its whole flyer quota
+    consume("S091", leaflet, 50)  # ESSONNE used its whole leaflet quota (saved order)
+    consume("S091", flyer, 20)
 
     browser = login_as("mgen-sd01")
     add(browser, leaflet, 30)
@@ -121,9 +126,11 @@ def test_three_outcomes_for_attached_sections(app, login_as, create_product):
     assert "est enregistrée" in save(browser).get_data(as_text=True)
 
 
-def test_quota_check_runs_on_every_save_for_ones_own_section(app, login_as, create_product):
+def test_quota_check_runs_on_every_save_for_ones_own_section(
+    app, login_as, create_product, add, consume, save
+):
     leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
-    consume(app, "S001", leaflet, 45)
+    consume("S001", leaflet, 45)
     browser = login_as("mgen-sd01")
     add(browser, leaflet, 10)
     page = save(browser).get_data(as_text=True)
@@ -133,7 +140,7 @@ def test_quota_check_runs_on_every_save_for_ones_own_section(app, login_as, crea
 
 
 def test_entity_override_and_expired_or_cancelled_orders_do_not_count(
-    app, login_as, create_product
+    app, login_as, create_product, add, consume, save
 ):
     leaflet = create_product(reference="LOGEMENT", monthly_quota=10, stock=1000)
     with app.app_context():
@@ -141,7 +148,7 @@ def test_entity_override_and_expired_or_cancelled_orders_do_not_count(
             EntityQuota(entity_id=entity_id(app, "S001"), product_id=leaflet, monthly_quota=30)
         )
         db.session.commit()
-    expired = consume(app, "S001", leaflet, 25)
+    expired = consume("S001", leaflet, 25)
     browser = login_as("mgen-sd01")
     add(browser, leaflet, 10)
     assert SOME_LOWERED in save(browser).get_data(as_text=True)  # 25 + 10 > 30
@@ -155,9 +162,9 @@ def test_entity_override_and_expired_or_cancelled_orders_do_not_count(
         assert db.session.get(Order, expired).status is OrderStatus.SAVED  # not swept yet
 
 
-def test_next_month_starts_afresh(app, login_as, create_product):
+def test_next_month_starts_afresh(app, login_as, create_product, add, consume, save):
     leaflet = create_product(reference="LOGEMENT", monthly_quota=10, stock=1000)
-    consume(app, "S001", leaflet, 10, validated=True)
+    consume("S001", leaflet, 10, validated=True)
     browser = login_as("mgen-sd01")
     add(browser, leaflet, 5)
     assert ALL_OVER in save(browser).get_data(as_text=True)
@@ -169,7 +176,7 @@ def test_next_month_starts_afresh(app, login_as, create_product):
         assert "est enregistrée" in save(browser).get_data(as_text=True)
 
 
-def test_bad_input_on_the_recipient_changes_nothing(app, login_as, create_product):
+def test_bad_input_on_the_recipient_changes_nothing(app, login_as, create_product, add):
     leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
     browser = login_as("mgen-sd01")
     add(browser, leaflet, 30)
@@ -189,9 +196,11 @@ def test_bad_input_on_the_recipient_changes_nothing(app, login_as, create_produc
     assert basket_lines(app) == {"LOGEMENT": 30}
 
 
-def test_a_forged_quantity_above_the_lowered_one_is_refused(app, login_as, create_product):
+def test_a_forged_quantity_above_the_lowered_one_is_refused(
+    app, login_as, create_product, add, consume, save
+):
     leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
-    consume(app, "S003", leaflet, 40)
+    consume("S003", leaflet, 40)
     browser = login_as("mgen-sd01")
     add(browser, leaflet, 30)
     update(browser, entity_id(app, "S003"))
@@ -211,7 +220,7 @@ def test_a_forged_quantity_above_the_lowered_one_is_refused(app, login_as, creat
         assert db.session.query(Order).filter(Order.entity.has(code="S003")).count() == 1
 
 
-def test_two_directors_at_once_cannot_pass_the_quota_together(app, demo, create_product):
+def test_two_directors_at_once_cannot_pass_the_quota_together(app, demo, create_product, race):
     leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
     allier = entity_id(app, "S003")
     with app.app_context():
@@ -242,7 +251,7 @@ def test_two_directors_at_once_cannot_pass_the_quota_together(app, demo, create_
         )
 
     for _ in range(1):
-        results = race(app, [saver(i) for i in ids])
+        results = race([saver(i) for i in ids])
     wins = [r for r in results if isinstance(r, str)]
     refusals = [r for r in results if isinstance(r, orders.QuotaExceeded)]
     assert len(wins) == 1 and len(refusals) == 1, results
@@ -256,7 +265,7 @@ def test_two_directors_at_once_cannot_pass_the_quota_together(app, demo, create_
     assert total == 30 <= 50
 
 
-def test_admin_sets_quotas_and_sees_consumption(app, login_as, create_product):
+def test_admin_sets_quotas_and_sees_consumption(app, login_as, create_product, consume):
     leaflet = create_product(reference="LOGEMENT", stock=1000)
     allier = entity_id(app, "S003")
     admin = login_as("siege-admin")
@@ -268,7 +277,7 @@ def test_admin_sets_quotas_and_sees_consumption(app, login_as, create_product):
     with app.app_context():
         assert db.session.get(Product, leaflet).monthly_quota == 40
         assert db.session.get(EntityQuota, (allier, leaflet)).monthly_quota == 15
-    consume(app, "S003", leaflet, 12)
+    consume("S003", leaflet, 12)
     page = admin.get(f"/admin/entites/{allier}/consommation").get_data(as_text=True)
     assert ">12<" in page and ">15<" in page and ">3<" in page
     page = admin.get(f"/admin/quotas/{leaflet}/entites").get_data(as_text=True)
@@ -317,18 +326,18 @@ def test_admin_allocations_and_my_allocations(app, login_as, create_product):
 
 
 def test_a_modified_order_can_change_recipient_and_the_next_basket_starts_afresh(
-    app, login_as, create_product
+    app, login_as, create_product, add, only_order, save
 ):
     leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
     browser = login_as("mgen-sd01")
     add(browser, leaflet, 10)
     save(browser)
-    order = only_order(app)
+    order = only_order()
     assert order.delivery_city == "BOURG-EN-BRESSE"
     browser.post(f"/commande/{order.id}/modifier")
     assert "Mettre à jour" in update(browser, entity_id(app, "S003")).get_data(as_text=True)
     assert "est enregistrée" in save(browser).get_data(as_text=True)
-    modified = only_order(app)
+    modified = only_order()
     assert (modified.id, modified.number) == (order.id, order.number)
     assert modified.delivery_city == "MOULINS" and modified.billing_entity_id == entity_id(
         app, "S001"
@@ -340,11 +349,13 @@ def test_a_modified_order_can_change_recipient_and_the_next_basket_starts_afresh
     assert 'data-testid="needs-update"' not in page and "BOURG-EN-BRESSE" in page
 
 
-def test_a_save_over_the_quota_is_one_transaction_that_lowers_the_basket(app, demo, create_product):
+def test_a_save_over_the_quota_is_one_transaction_that_lowers_the_basket(
+    app, demo, create_product, consume
+):
     """The refusal and the lowered basket are one outcome of one domain call: the caller
     commits once, and nothing of an order is written."""
     leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
-    consume(app, "S001", leaflet, 45)
+    consume("S001", leaflet, 45)
     with app.test_request_context():
         account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
         baskets.add_to_basket(account, leaflet, 10, local_today())

@@ -116,15 +116,13 @@ def test_smtp_down_then_up_loses_nothing_and_sends_once(app, smtp):
 
 
 def test_orders_are_saved_and_validated_while_smtp_is_down(
-    app, smtp, login_as, create_product, outbox
+    app, smtp, login_as, create_product, outbox, add, only_order, save, validate_form
 ):
-    from tests.test_orders import add, only_order, save, validate_form
-
     product = create_product()
     browser = login_as("mgen-sd01")
     add(browser, product, 2)
     assert "est enregistrée" in save(browser).get_data(as_text=True)
-    order = only_order(app)
+    order = only_order()
     page = browser.post(f"/commande/{order.id}/valider", validate_form(), follow_redirects=True)
     assert "est validée" in page.get_data(as_text=True)
     [mail] = outbox("order-validated")

@@ -29,7 +29,6 @@ from shop.reporting.statistics import (
     export_rows,
     monthly_quantities,
 )
-from tests.test_orders_concurrency import fill
 
 HEADER = [
     "Id de compte",
@@ -72,38 +71,42 @@ def make_account(app, demo):
     return make
 
 
-def place_order(app, account_id: int, items, at: datetime, outcome: str = "validated") -> int:
-    """An order saved (and validated, or validated then cancelled by head office) at ``at``."""
-    with time_machine.travel(at, tick=False):
-        fill(app, account_id, items)
-        with app.app_context():
-            account = db.session.get(Account, account_id)
-            order = orders.save_basket(account, utcnow(), shop_timezone(), 1)
-            db.session.commit()
-            order_id = order.id
-            if outcome in {"validated", "cancelled"}:
-                orders.validate_order(
-                    account,
-                    order_id,
-                    reference="",
-                    delivery=None,
-                    now=utcnow(),
-                    tz=shop_timezone(),
-                    objects_per_year=100,
-                    contact_email="siege@example.org",
-                )
+@pytest.fixture
+def place_order(app, fill):
+    """``place_order(account_id, items, at, outcome="validated")``: an order saved (and
+    validated, or validated then cancelled by head office) at ``at``."""
+
+    def make(account_id: int, items, at: datetime, outcome: str = "validated") -> int:
+        with time_machine.travel(at, tick=False):
+            fill(account_id, items)
+            with app.app_context():
+                account = db.session.get(Account, account_id)
+                order = orders.save_basket(account, utcnow(), shop_timezone(), 1)
                 db.session.commit()
-            if outcome == "cancelled":
-                admin = db.session.query(Account).filter_by(identifier="siege-admin").one()
-                fulfilment.cancel(order_id, workflow.Actor.of(admin), utcnow(), "rupture")
-                db.session.commit()
-            return order_id
+                order_id = order.id
+                if outcome in {"validated", "cancelled"}:
+                    orders.validate_order(
+                        account,
+                        order_id,
+                        reference="",
+                        delivery=None,
+                        now=utcnow(),
+                        tz=shop_timezone(),
+                        objects_per_year=100,
+                        contact_email="siege@example.org",
+                    )
+                    db.session.commit()
+                if outcome == "cancelled":
+                    admin = db.session.query(Account).filter_by(identifier="siege-admin").one()
+                    fulfilment.cancel(order_id, workflow.Actor.of(admin), utcnow(), "rupture")
+                    db.session.commit()
+                return order_id
+
+    return make
 
 
-def signed_in(app, identifier: str, when: datetime = NOW):
-    from tests.conftest import Browser
-
-    browser = Browser(app.test_client())
+def signed_in(new_browser, identifier: str, when: datetime = NOW):
+    browser = new_browser()
     with time_machine.travel(when, tick=False):  # the session must be valid when pages are read
         response = browser.post(
             "/connexion",
@@ -136,7 +139,7 @@ def download(browser, url: str) -> list[list[str]]:
 
 
 @pytest.fixture
-def two_orderers(app, make_account, create_product):
+def two_orderers(app, make_account, create_product, place_order):
     """Sylvie (AIN) and Marc (ALLIER), each with validated orders of their own."""
     stylo = create_product(
         reference="TST-STYLO", name="Stylo 4 couleurs", unit_price=Decimal("1.28")
@@ -146,15 +149,17 @@ def two_orderers(app, make_account, create_product):
     )
     sylvie = make_account("mgen-sd91", last_name="DIDIER", first_name="Sylvie")
     marc = make_account("mgen-ar91", entity="S003", last_name="Lefèvre", first_name="Marc")
-    place_order(app, sylvie, [(stylo, 20), (sante, 10)], WINTER_DAY)
-    place_order(app, marc, [(stylo, 7)], WINTER_DAY.replace(day=20))
+    place_order(sylvie, [(stylo, 20), (sante, 10)], WINTER_DAY)
+    place_order(marc, [(stylo, 7)], WINTER_DAY.replace(day=20))
     return {"stylo": stylo, "sante": sante, "sylvie": sylvie, "marc": marc}
 
 
 # -- the CSV file ---------------------------------------------------------------------------
 
 
-def test_csv_columns_accents_and_excel_format(app, make_account, create_product):
+def test_csv_columns_accents_and_excel_format(
+    app, make_account, create_product, place_order, new_browser
+):
     stylo = create_product(
         reference="TST-STYLO", name="Stylo 4 couleurs", unit_price=Decimal("1.28")
     )
@@ -162,10 +167,10 @@ def test_csv_columns_accents_and_excel_format(app, make_account, create_product)
         ShopKind.OBJECTS, reference="TST-SAC", name="Dépliant « Santé »", weight_grams=500
     )
     account = make_account("mgen-sd91", last_name="D'Ornano", first_name="Hélène")
-    place_order(app, account, [(stylo, 20)], datetime(2027, 2, 2, 17, 16, 24, tzinfo=UTC))
-    place_order(app, account, [(tote, 3)], datetime(2027, 2, 27, 21, 53, 49, tzinfo=UTC))
+    place_order(account, [(stylo, 20)], datetime(2027, 2, 2, 17, 16, 24, tzinfo=UTC))
+    place_order(account, [(tote, 3)], datetime(2027, 2, 27, 21, 53, 49, tzinfo=UTC))
 
-    browser = signed_in(app, "mgen-sd91")
+    browser = signed_in(new_browser, "mgen-sd91")
     with time_machine.travel(NOW, tick=False):
         response = browser.get("/mon-compte/statistiques.csv?du=2027-02-01&au=2027-02-28")
     raw = response.get_data()
@@ -204,12 +209,14 @@ def test_csv_columns_accents_and_excel_format(app, make_account, create_product)
     ]
 
 
-def test_shipping_fee_is_repeated_on_each_line_of_an_order(app, make_account, create_product):
+def test_shipping_fee_is_repeated_on_each_line_of_an_order(
+    app, make_account, create_product, place_order, new_browser
+):
     first = create_product(ShopKind.OBJECTS, name="Tote bag", weight_grams=300)
     second = create_product(ShopKind.OBJECTS, name="Oeuf porte bijoux", weight_grams=200)
     account = make_account("mgen-sd91")
-    place_order(app, account, [(first, 1), (second, 2)], WINTER_DAY)
-    rows = download(signed_in(app, "mgen-sd91"), "/mon-compte/statistiques.csv")
+    place_order(account, [(first, 1), (second, 2)], WINTER_DAY)
+    rows = download(signed_in(new_browser, "mgen-sd91"), "/mon-compte/statistiques.csv")
     assert [(r[5], r[7], r[9]) for r in rows] == [
         ("Tote bag", "1", "6.90"),
         ("Oeuf porte bijoux", "2", "6.90"),
@@ -220,22 +227,26 @@ def test_shipping_fee_is_repeated_on_each_line_of_an_order(app, make_account, cr
     "name",
     ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tTabulé", "\rRetour"],
 )
-def test_formula_like_text_is_made_inert(app, make_account, create_product, name):
+def test_formula_like_text_is_made_inert(
+    app, make_account, create_product, name, place_order, new_browser
+):
     product = create_product(reference=name[:20], name=name)
     account = make_account("mgen-sd91", first_name="=1+1")
-    place_order(app, account, [(product, 4)], WINTER_DAY)
-    [row] = download(signed_in(app, "mgen-sd91"), "/mon-compte/statistiques.csv")
+    place_order(account, [(product, 4)], WINTER_DAY)
+    [row] = download(signed_in(new_browser, "mgen-sd91"), "/mon-compte/statistiques.csv")
     assert row[5] == "'" + name and row[6] == "'" + name[:20]
     assert row[4] == "'=1+1"
     assert row[7] == "4" and row[8] == "1.00"  # numbers stay numbers
 
 
-def test_commas_quotes_and_newlines_follow_rfc_4180(app, make_account, create_product):
+def test_commas_quotes_and_newlines_follow_rfc_4180(
+    app, make_account, create_product, place_order, new_browser
+):
     name = 'Stylo, "bleu"\nligne 2'
     product = create_product(reference="STY,1", name=name)
     account = make_account("mgen-sd91")
-    place_order(app, account, [(product, 1)], WINTER_DAY)
-    browser = signed_in(app, "mgen-sd91")
+    place_order(account, [(product, 1)], WINTER_DAY)
+    browser = signed_in(new_browser, "mgen-sd91")
     with time_machine.travel(NOW, tick=False):
         response = browser.get("/mon-compte/statistiques.csv")
     assert b'"Stylo, ""bleu""\nligne 2","STY,1"' in response.get_data()
@@ -254,8 +265,8 @@ def test_inert_leaves_harmless_text_and_numbers_alone():
 # -- which orders count ---------------------------------------------------------------------
 
 
-def test_an_orderer_exports_only_their_own_orders(app, two_orderers):
-    rows = download(signed_in(app, "mgen-sd91"), "/mon-compte/statistiques.csv")
+def test_an_orderer_exports_only_their_own_orders(app, two_orderers, new_browser):
+    rows = download(signed_in(new_browser, "mgen-sd91"), "/mon-compte/statistiques.csv")
     assert {r[0] for r in rows} == {"mgen-sd91"}
     assert [(r[5], r[7]) for r in rows] == [
         ("Stylo 4 couleurs", "20"),
@@ -263,9 +274,11 @@ def test_an_orderer_exports_only_their_own_orders(app, two_orderers):
     ]
     # Another account's id in the query string changes nothing: it is not a filter here.
     marc = two_orderers["marc"]
-    rows = download(signed_in(app, "mgen-sd91"), f"/mon-compte/statistiques.csv?compte={marc}")
+    rows = download(
+        signed_in(new_browser, "mgen-sd91"), f"/mon-compte/statistiques.csv?compte={marc}"
+    )
     assert {r[0] for r in rows} == {"mgen-sd91"}
-    rows = download(signed_in(app, "mgen-ar91"), "/mon-compte/statistiques.csv")
+    rows = download(signed_in(new_browser, "mgen-ar91"), "/mon-compte/statistiques.csv")
     assert [(r[0], r[2], r[3], r[7]) for r in rows] == [
         ("mgen-ar91", "MGEN SECTION DE L'ALLIER", "Lefèvre", "7")
     ]
@@ -299,29 +312,33 @@ def test_product_filter(app, two_orderers, login_as):
     ]
 
 
-def test_saved_and_cancelled_orders_do_not_count(app, make_account, create_product):
+def test_saved_and_cancelled_orders_do_not_count(
+    app, make_account, create_product, place_order, new_browser
+):
     product = create_product()
     account = make_account("mgen-sd91")
-    place_order(app, account, [(product, 1)], WINTER_DAY, outcome="saved")
-    place_order(app, account, [(product, 2)], WINTER_DAY.replace(day=13), outcome="cancelled")
-    place_order(app, account, [(product, 3)], WINTER_DAY.replace(day=14))
-    rows = download(signed_in(app, "mgen-sd91"), "/mon-compte/statistiques.csv")
+    place_order(account, [(product, 1)], WINTER_DAY, outcome="saved")
+    place_order(account, [(product, 2)], WINTER_DAY.replace(day=13), outcome="cancelled")
+    place_order(account, [(product, 3)], WINTER_DAY.replace(day=14))
+    rows = download(signed_in(new_browser, "mgen-sd91"), "/mon-compte/statistiques.csv")
     assert [r[7] for r in rows] == ["3"]
     with app.app_context(), time_machine.travel(NOW, tick=False):
         period = StatisticsFilter.own_orders(account, date(2027, 1, 1), date(2027, 1, 31))
         assert [m.quantity for m in monthly_quantities(period, shop_timezone())] == [3]
 
 
-def test_days_and_months_are_those_of_paris(app, make_account, create_product):
+def test_days_and_months_are_those_of_paris(
+    app, make_account, create_product, place_order, new_browser
+):
     product = create_product()
     account = make_account("mgen-sd91")
     # 23:30 in Paris on the last day of January (UTC+1) and of June (UTC+2): already the
     # next month in UTC, still the last day of the month in Paris.
-    place_order(app, account, [(product, 1)], datetime(2027, 1, 31, 22, 30, tzinfo=UTC))
-    place_order(app, account, [(product, 2)], datetime(2027, 6, 30, 21, 30, tzinfo=UTC))
+    place_order(account, [(product, 1)], datetime(2027, 1, 31, 22, 30, tzinfo=UTC))
+    place_order(account, [(product, 2)], datetime(2027, 6, 30, 21, 30, tzinfo=UTC))
     # 00:30 on 1 February in Paris, still January in UTC.
-    place_order(app, account, [(product, 4)], datetime(2027, 1, 31, 23, 30, tzinfo=UTC))
-    browser = signed_in(app, "mgen-sd91")
+    place_order(account, [(product, 4)], datetime(2027, 1, 31, 23, 30, tzinfo=UTC))
+    browser = signed_in(new_browser, "mgen-sd91")
 
     january = download(browser, "/mon-compte/statistiques.csv?du=2027-01-01&au=31/01/2027")
     assert [(r[1], r[7]) for r in january] == [("31/01/2027 23:30:00", "1")]
@@ -343,14 +360,16 @@ def test_days_and_months_are_those_of_paris(app, make_account, create_product):
 # -- the page -------------------------------------------------------------------------------
 
 
-def test_page_shows_the_monthly_table_and_the_chart(app, make_account, create_product):
+def test_page_shows_the_monthly_table_and_the_chart(
+    app, make_account, create_product, place_order, new_browser
+):
     stylo = create_product(reference="TST-STYLO", name="Stylo 4 couleurs")
     sac = create_product(reference="TST-SAC", name="Tote <bag>")
     account = make_account("mgen-sd91")
-    place_order(app, account, [(stylo, 20), (sac, 5)], WINTER_DAY)
-    place_order(app, account, [(stylo, 30)], WINTER_DAY.replace(day=25))
-    place_order(app, account, [(sac, 8)], WINTER_DAY.replace(month=3, day=2))
-    browser = signed_in(app, "mgen-sd91")
+    place_order(account, [(stylo, 20), (sac, 5)], WINTER_DAY)
+    place_order(account, [(stylo, 30)], WINTER_DAY.replace(day=25))
+    place_order(account, [(sac, 8)], WINTER_DAY.replace(month=3, day=2))
+    browser = signed_in(new_browser, "mgen-sd91")
     with time_machine.travel(NOW, tick=False):
         html = browser.get("/mon-compte/statistiques").get_data(as_text=True)
     table = re.findall(
@@ -379,12 +398,12 @@ def test_page_shows_the_monthly_table_and_the_chart(app, make_account, create_pr
 
 
 def test_the_pages_read_as_many_statements_for_30_rows_as_for_2(
-    app, make_account, create_product, login_as, count_queries
+    app, make_account, create_product, login_as, count_queries, new_browser, place_order
 ):
     """The figures are summed by the database: a longer table is no more statements."""
     products = [create_product(reference=f"TST-{n:02d}") for n in range(30)]
     account = make_account("mgen-sd91")
-    orderer = signed_in(app, "mgen-sd91")
+    orderer = signed_in(new_browser, "mgen-sd91")
     admin = at_now(login_as, "siege-admin")
     pages = [
         (orderer, "/mon-compte/statistiques"),
@@ -403,10 +422,10 @@ def test_the_pages_read_as_many_statements_for_30_rows_as_for_2(
             counts.append((body.count("TST-"), counter.count))
         return counts
 
-    place_order(app, account, [(product, 1) for product in products[:2]], WINTER_DAY)
+    place_order(account, [(product, 1) for product in products[:2]], WINTER_DAY)
     statements()  # the connections and caches warm up
     few = statements()
-    place_order(app, account, [(product, 2) for product in products[2:]], WINTER_DAY)
+    place_order(account, [(product, 2) for product in products[2:]], WINTER_DAY)
     many = statements()
     assert [count for _rows, count in many] == [count for _rows, count in few]
     # The files have a line per order line; the pages, a table row more per product.
@@ -416,10 +435,14 @@ def test_the_pages_read_as_many_statements_for_30_rows_as_for_2(
         assert after >= before + 28
 
 
-def test_empty_period_says_so(app, make_account):
+def test_empty_period_says_so(app, make_account, new_browser):
     make_account("mgen-sd91")
     with time_machine.travel(NOW, tick=False):
-        html = signed_in(app, "mgen-sd91").get("/mon-compte/statistiques").get_data(as_text=True)
+        html = (
+            signed_in(new_browser, "mgen-sd91")
+            .get("/mon-compte/statistiques")
+            .get_data(as_text=True)
+        )
     assert "Aucune commande sur cette période." in html
     assert "<svg xmlns" not in html
 
@@ -493,9 +516,11 @@ def test_who_may_see_which_page(client, login_as):
 # -- streaming ------------------------------------------------------------------------------
 
 
-def test_download_is_a_streamed_attachment_named_after_the_local_time(app, two_orderers):
+def test_download_is_a_streamed_attachment_named_after_the_local_time(
+    app, two_orderers, new_browser
+):
     when = datetime(2027, 3, 2, 17, 38, 53, tzinfo=UTC)
-    browser = signed_in(app, "mgen-sd91", when)
+    browser = signed_in(new_browser, "mgen-sd91", when)
     with (
         time_machine.travel(when, tick=False),
         browser.get("/mon-compte/statistiques.csv") as response,
@@ -587,12 +612,14 @@ def test_default_period_is_twelve_calendar_months():
     assert default_period(date(2027, 12, 31)) == (date(2027, 1, 1), date(2027, 12, 31))
 
 
-def test_a_download_in_progress_does_not_hold_the_write_lock(app, two_orderers, monkeypatch):
+def test_a_download_in_progress_does_not_hold_the_write_lock(
+    app, two_orderers, monkeypatch, new_browser
+):
     # One chunk per row, so that the download can stop mid-file with its cursor open.
     monkeypatch.setattr(
         "shop.blueprints.statistics.stream_csv", functools.partial(stream_csv, chunk_chars=1)
     )
-    browser = signed_in(app, "mgen-sd91")
+    browser = signed_in(new_browser, "mgen-sd91")
     with time_machine.travel(NOW, tick=False), browser.get("/mon-compte/statistiques.csv") as r:
         first = next(iter(r.response))  # the rows' cursor is open, the rest not yet read
         assert first.startswith(b"\xef\xbb\xbf")
@@ -606,8 +633,8 @@ def test_a_download_in_progress_does_not_hold_the_write_lock(app, two_orderers, 
     assert b"mgen-sd91" in first + rest
 
 
-def test_the_columns_stay_those_of_rule_10_in_english_too(app, two_orderers):
-    browser = signed_in(app, "mgen-sd91")
+def test_the_columns_stay_those_of_rule_10_in_english_too(app, two_orderers, new_browser):
+    browser = signed_in(new_browser, "mgen-sd91")
     with time_machine.travel(NOW, tick=False):
         browser.post("/langue/en", {"next": "/mon-compte"})
         page = browser.get("/mon-compte/statistiques").get_data(as_text=True)

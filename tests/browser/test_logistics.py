@@ -15,7 +15,6 @@ from pypdf import PdfReader
 from shop.demo import DEMO_PASSWORD
 from shop.extensions import db
 from shop.models import OutboxMessage
-from tests.test_fulfilment import sd01, validated_order
 
 pytestmark = pytest.mark.browser
 
@@ -29,10 +28,18 @@ def sign_in(page: Page, identifier: str) -> None:
 
 
 def test_ship_an_order_and_follow_it(
-    app, demo, create_product, page: Page, chromium: Browser, live_server, screenshot
+    app,
+    demo,
+    create_product,
+    page: Page,
+    chromium: Browser,
+    live_server,
+    screenshot,
+    sd01,
+    validated_order_for,
 ):
     leaflet = create_product(reference="DEPL-ETE", name="Dépliant « Été »", stock=100)
-    validated_order(app, sd01(app), [(leaflet, 30)])
+    validated_order_for(sd01, [(leaflet, 30)])
 
     # The logistician lands on the orders to prepare, grouped by delivery address.
     sign_in(page, "logistique")
