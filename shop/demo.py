@@ -190,7 +190,7 @@ def load_demo_orders() -> int:
     shop that has no order yet. They go through the real domain calls (stock, e-mails)."""
     from shop.clock import local_today, shop_timezone, utcnow
     from shop.models import Order
-    from shop.ordering import fulfilment, orders
+    from shop.ordering import fulfilment, orders, validation
     from shop.ordering.basket import add_to_basket
     from shop.ordering.workflow import Actor
 
@@ -206,7 +206,7 @@ def load_demo_orders() -> int:
         order = orders.save_basket(account, now, tz, 1)
         if step == "saved":
             continue
-        orders.validate_order(
+        validation.validate_order(
             account, order.id, reference="", delivery=None, now=now, tz=tz,
             objects_per_year=2, contact_email="",
         )

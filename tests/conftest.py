@@ -33,7 +33,7 @@ from shop.models import (
     ShopKind,
 )
 from shop.ordering import basket as baskets
-from shop.ordering import orders
+from shop.ordering import orders, validation
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -408,7 +408,7 @@ def validate():
     settings, in the caller's session."""
 
     def validate_now(account: Account, order_id: int, delivery=None) -> Order:
-        return orders.validate_order(
+        return validation.validate_order(
             account,
             order_id,
             reference="",
@@ -530,7 +530,7 @@ def validated_order(app, orderer, create_product, fill):
         with app.app_context():
             account = db.session.get(Account, orderer)
             order = orders.save_basket(account, utcnow(), shop_timezone(), 1)
-            orders.validate_order(
+            validation.validate_order(
                 account,
                 order.id,
                 reference="REF-1",

@@ -23,7 +23,7 @@ from shop.models import (
     Product,
     StockMovement,
 )
-from shop.ordering import fulfilment, orders
+from shop.ordering import fulfilment, numbers, orders
 from shop.ordering.workflow import Actor
 
 
@@ -69,7 +69,7 @@ def test_validated_orders_are_numbered_without_gaps_even_at_once(
 
     # One of them fails after taking its number: the number is given back (gap-free).
     def failing():
-        orders.next_validated_number()
+        numbers.next_validated_number()
         raise RuntimeError("rolled back")
 
     results = race([validator(a, o) for a, o in zip(racers, saved, strict=True)] + [failing])

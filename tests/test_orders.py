@@ -478,7 +478,7 @@ def test_statements_per_save_do_not_grow_with_lines(app, demo, create_product, c
 def test_a_validation_that_rolls_back_sends_nothing(
     app, login_as, create_product, outbox, monkeypatch, add, only_order, save, validate_form
 ):
-    import shop.ordering.orders as ordering
+    import shop.ordering.validation as ordering
 
     product = create_product()
     browser = login_as("mgen-sd01")
@@ -547,7 +547,7 @@ def test_validate_order_queues_the_confirmation_and_the_relay_attaches_the_pdf(
     from shop.documents import pdf
     from shop.notifications import relay_outbox
     from shop.ordering import basket as baskets
-    from shop.ordering import orders
+    from shop.ordering import orders, validation
 
     monkeypatch.setitem(app.config, "SHOP_MAIL_FOLDER", str(tmp_path))
     product = create_product(name="Livret Prévention « Voix »", stock=100)
@@ -563,7 +563,7 @@ def test_validate_order_queues_the_confirmation_and_the_relay_attaches_the_pdf(
 
     with monkeypatch.context() as patch, app.test_request_context():
         patch.setattr(pdf, "order_pdf", no_pdf_now)
-        order = orders.validate_order(
+        order = validation.validate_order(
             db.session.get(Account, account_id),
             order_id,
             reference="",

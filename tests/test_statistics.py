@@ -17,7 +17,7 @@ from sqlalchemy import event
 from shop.clock import shop_timezone, utcnow
 from shop.extensions import db
 from shop.models import Account, AccountType, Entity, ShopKind
-from shop.ordering import fulfilment, orders, workflow
+from shop.ordering import fulfilment, orders, validation, workflow
 from shop.reporting.barchart import OTHERS_COLOUR, Series, stacked_bars
 from shop.reporting.csvexport import inert, stream_csv
 from shop.reporting.statistics import (
@@ -85,7 +85,7 @@ def place_order(app, fill):
                 db.session.commit()
                 order_id = order.id
                 if outcome in {"validated", "cancelled"}:
-                    orders.validate_order(
+                    validation.validate_order(
                         account,
                         order_id,
                         reference="",

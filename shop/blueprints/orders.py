@@ -21,7 +21,7 @@ from shop.blueprints.guards import orderer_required
 from shop.clock import shop_timezone, utcnow
 from shop.documents.pdf import order_pdf
 from shop.models import OrderStatus
-from shop.ordering import fulfilment, orders, workflow
+from shop.ordering import fulfilment, orders, validation, workflow
 from shop.quota import Outcome
 from shop.web.boundary import on_refusal
 from shop.web.params import form_id
@@ -196,7 +196,7 @@ def validate(order_id: int):
         back=url_for("orders.show", order_id=order_id),
     )
     try:
-        order = orders.validate_order(
+        order = validation.validate_order(
             current_user,
             order_id,
             reference=form.reference.data or "",

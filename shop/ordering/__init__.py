@@ -1,2 +1,3 @@
-"""The order life cycle: basket, save (reserve), modify, validate, reminder and expiry,
-with the pricing, shipping, reservation and quota rules they apply."""
+"""The order's life: the basket, saving (reserve), modifying, validating, the reminder and
+the expiry, then logistics; with the pricing, shipping, reservation and numbering rules they
+apply. Quotas are :mod:`shop.quota`'s."""

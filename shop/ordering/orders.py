@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import selectinload
 
 from shop.errors import DomainError
@@ -25,34 +24,27 @@ from shop.extensions import db
 from shop.models import (
     Account,
     BasketLine,
-    Counter,
-    DeliveryStatus,
     Entity,
-    InvoiceStatus,
     Order,
     OrderLine,
     OrderStatus,
     Product,
-    ShopKind,
 )
-from shop.notifications import queue_email
 from shop.ordering import workflow
 from shop.ordering.basket import (
     delivery_address,
     lock_basket,
     recipient_entity,
-    require_address_changeable,
 )
+from shop.ordering.numbers import next_order_number
 from shop.ordering.pricing import Totals, compute_totals
 from shop.ordering.reservations import add_reserved, lock_products, reclaim_expired
 from shop.ordering.shipping import estimate_shipping
-from shop.quota import QuotaResult, may_validate_another
-from shop.quota.store import check_month, validated_object_orders
+from shop.quota import QuotaResult
+from shop.quota.store import check_month
 
 VALIDATION_DAYS = 7
 REMINDER_DAYS_BEFORE = 3
-ORDER_COUNTER = "orders"
-VALIDATED_COUNTER = "validated_orders"
 
 
 class OrderError(DomainError):
@@ -112,37 +104,6 @@ def reminder_time(deadline: datetime, tz: ZoneInfo) -> datetime:
     return (local - timedelta(days=REMINDER_DAYS_BEFORE)).astimezone(UTC)
 
 
-def next_counter(name: str) -> int:
-    """The next value of a named counter, unique and gap-free under concurrency.
-
-    The counter row is incremented with ``UPDATE ... RETURNING``, which locks it until the
-    transaction ends: concurrent callers queue on it and never get the same value, and a
-    transaction that rolls back gives its value back.
-    """
-    increment = (
-        update(Counter).where(Counter.name == name).values(value=Counter.value + 1)
-    ).returning(Counter.value)
-    value = db.session.execute(increment).scalar()
-    if value is None:
-        try:
-            with db.session.begin_nested():
-                db.session.execute(insert(Counter).values(name=name, value=1))
-            value = 1
-        except IntegrityError:  # another caller created it first
-            value = db.session.execute(increment).scalar_one()
-    return value
-
-
-def next_order_number(saved_at: datetime, tz: ZoneInfo) -> str:
-    """``YYYY-MM-DD-NNNNN``: the local date and a running number."""
-    return f"{saved_at.astimezone(tz):%Y-%m-%d}-{next_counter(ORDER_COUNTER):05d}"
-
-
-def next_validated_number() -> str:
-    """``C0001``, ``C0002``…: the order confirmation's number, given at validation."""
-    return f"C{next_counter(VALIDATED_COUNTER):04d}"
-
-
 def _line_problem(product: Product, quantity: int, available: int, today) -> str | None:
     if not product.active:
         return _l("« %(name)s » n'est plus proposé.", name=product.name)
@@ -164,7 +125,7 @@ def _line_problem(product: Product, quantity: int, available: int, today) -> str
     return None
 
 
-def _lock_own_order(account: Account, order_id: int) -> Order:
+def lock_own_order(account: Account, order_id: int) -> Order:
     order = db.session.scalar(
         select(Order)
         .where(Order.id == order_id, Order.account_id == account.id)
@@ -176,7 +137,7 @@ def _lock_own_order(account: Account, order_id: int) -> Order:
     return order
 
 
-def _require_open(order: Order, now: datetime) -> None:
+def require_open(order: Order, now: datetime) -> None:
     if order.status is OrderStatus.VALIDATED:
         raise OrderError(
             _l(
@@ -187,10 +148,10 @@ def _require_open(order: Order, now: datetime) -> None:
     if order.status is OrderStatus.CANCELLED and not order.expired:
         raise OrderError(_l("La commande %(number)s est annulée.", number=order.number))
     if order.expired or order.deadline <= now:
-        raise OrderExpired(_expired_message(order))
+        raise OrderExpired(expired_message(order))
 
 
-def _expired_message(order: Order):
+def expired_message(order: Order):
     return _l(
         "Le délai de validation de la commande %(number)s est dépassé : elle a été "
         "annulée et son stock remis en vente.",
@@ -219,8 +180,8 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     order = None
     held: dict[int, int] = {}
     if basket.order_id is not None:
-        order = _lock_own_order(account, basket.order_id)
-        _require_open(order, now)
+        order = lock_own_order(account, basket.order_id)
+        require_open(order, now)
         held = {line.product_id: line.reserved_quantity for line in order.lines}
 
     products = lock_products(wanted.keys() | held.keys())
@@ -404,8 +365,8 @@ def start_modification(account: Account, order_id: int, now: datetime) -> Order:
     basket is locked before the order, as saving and validating do: no lock cycle.
     """
     basket = lock_basket(account)
-    order = _lock_own_order(account, order_id)
-    _require_open(order, now)
+    order = lock_own_order(account, order_id)
+    require_open(order, now)
     if basket.lines and basket.order_id != order.id:
         raise OrderError(
             _l(
@@ -431,109 +392,6 @@ def detach_basket(account: Account) -> None:
     basket = lock_basket(account)
     basket.order_id = None
     db.session.flush()
-
-
-def validate_order(
-    account: Account,
-    order_id: int,
-    *,
-    reference: str,
-    delivery: DeliveryAddress | None,
-    now: datetime,
-    tz: ZoneInfo,
-    objects_per_year: int,
-    contact_email: str,
-) -> Order:
-    """ "Valider votre commande": final, no later change.
-
-    Locks in the order every writer uses (basket, order, products): the order row is
-    re-checked inside its lock, so a validation racing the expiry sweeper (or a second
-    click) sees the other's result, exactly one wins; and with its products locked, the
-    order's reservation is checked whole, in case a saver whose clock had passed the
-    deadline reclaimed it a moment earlier.
-
-    The confirmation e-mail is queued here, whoever validates (a page, a script, the demo):
-    it leaves with the commit, its PDF made by the relay.
-    """
-    basket = lock_basket(account)
-    order = _lock_own_order(account, order_id)
-    _require_open(order, now)
-    lock_products(line.product_id for line in order.lines)
-    held = db.session.scalars(
-        select(OrderLine.reserved_quantity < OrderLine.quantity).where(
-            OrderLine.order_id == order.id
-        )
-    ).all()
-    if any(held):  # reclaimed by a concurrent save: the deadline has in fact passed
-        raise OrderExpired(_expired_message(order))
-    if order.shop is ShopKind.OBJECTS:
-        _check_yearly_object_orders(order, now, tz, objects_per_year, contact_email)
-    if delivery is not None and _delivery_changed(order, delivery):
-        require_address_changeable(order.entity, field="delivery_address")
-        order.delivery_name = delivery.name
-        order.delivery_address = delivery.address
-        order.delivery_postcode = delivery.postcode
-        order.delivery_city = delivery.city
-        order.delivery_phone = delivery.phone
-    # Last of the checks: the counter row stays locked until the commit, and every
-    # validation in the shop queues on it.
-    order.validated_number = next_validated_number()
-    order.delivery_status = DeliveryStatus.PREPARING
-    order.invoice_status = InvoiceStatus.AWAITING_INVOICE
-    order.validated_at = now
-    order.customer_reference = reference.strip()
-    workflow.apply(order, "validate", workflow.Actor.of(account), now)
-    if basket.order_id == order.id:  # a modification left pending: the order is now final
-        basket.lines.clear()
-        basket.order_id = None
-    db.session.flush()
-    # The confirmation, sent after the commit. Its PDF is made by the relay when it sends
-    # (``attach_order``), not here where every validation in the shop waits on the counter.
-    queue_email(
-        recipient=order.account.email,
-        kind="order-validated",
-        template="order_validated",
-        locale=order.account.locale,
-        attach_order=order,
-        order=order,
-        totals=order_totals(order),
-    )
-    return order
-
-
-def _delivery_changed(order: Order, delivery: DeliveryAddress) -> bool:
-    current = (
-        order.delivery_name,
-        order.delivery_address,
-        order.delivery_postcode,
-        order.delivery_city,
-        order.delivery_phone,
-    )
-    return current != (
-        delivery.name,
-        delivery.address,
-        delivery.postcode,
-        delivery.city,
-        delivery.phone,
-    )
-
-
-def _check_yearly_object_orders(
-    order: Order, now: datetime, tz: ZoneInfo, limit: int, contact_email: str
-) -> None:
-    if not may_validate_another(validated_object_orders(order.entity_id, now, tz), limit):
-        raise OrderError(
-            _nl(
-                "Les commandes d'objets sur stock sont limitées à %(num)s par an et par entité. "
-                "Pour toute demande complémentaire, contactez l'administrateur du siège : "
-                "%(email)s.",
-                "Les commandes d'objets sur stock sont limitées à %(num)s par an et par entité. "
-                "Pour toute demande complémentaire, contactez l'administrateur du siège : "
-                "%(email)s.",
-                limit,
-                email=contact_email,
-            )
-        )
 
 
 def find_own_order(account: Account, order_id: int) -> Order:
