@@ -107,6 +107,39 @@ def uploads(app, tmp_path, monkeypatch):
 # --- Products ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("", None),
+        ("15/12/2026", "2026-12-15"),
+        ("2026-12-15", "2026-12-15"),
+        (" 01/09/2027 ", "2027-09-01"),
+    ],
+)
+def test_the_orderable_date_is_optional_and_typed_the_french_way(app, admin, typed, stored):
+    """An empty « Commandable à partir du » is no date (the browser sends it empty): every
+    product can be saved without one; jj/mm/aaaa and the date picker's aaaa-mm-jj both work."""
+    response = admin.post("/admin/produits/nouveau", product_form(app, orderable_from=typed))
+    assert response.status_code == 302, page_text(response)[:2000]
+    with app.app_context():
+        product = db.session.query(Product).filter_by(reference="IMP-NEW-001").one()
+        assert (product.orderable_from.isoformat() if product.orderable_from else None) == stored
+    # And saved again unchanged, as an admin changing only the price would.
+    edited = admin.post(
+        f"/admin/produits/{product.id}", product_form(app, orderable_from=typed, unit_price="2,00")
+    )
+    assert edited.status_code == 302
+
+
+@pytest.mark.parametrize("typed", ["31/02/2026", "2026-13-01", "12/2026", "1e3", "²"])
+def test_an_impossible_date_is_refused_beside_its_field(app, admin, typed):
+    response = admin.post("/admin/produits/nouveau", product_form(app, orderable_from=typed))
+    assert response.status_code in (200, 400)  # the form again, with what was typed
+    assert "Date non valide : saisissez une date au format jj/mm/aaaa." in page_text(response)
+    with app.app_context():
+        assert db.session.query(Product).filter_by(reference="IMP-NEW-001").count() == 0
+
+
 def test_create_product_with_every_field_and_audit(app, admin, account_id):
     response = admin.post("/admin/produits/nouveau", product_form(app, monthly_quota="40"))
     assert response.status_code == 302
@@ -149,7 +182,11 @@ def test_create_product_with_every_field_and_audit(app, admin, account_id):
         ({"weight_grams": "lourd"}, "Saisissez un nombre entier", "weight_grams"),
         ({"weight_grams": "-3"}, "Le poids doit être positif ou nul.", "weight_grams"),
         ({"monthly_quota": "-1"}, "Le quota mensuel doit être positif ou nul.", "monthly_quota"),
-        ({"orderable_from": "pas une date"}, "Saisissez une date valide", "orderable_from"),
+        (
+            {"orderable_from": "pas une date"},
+            "Date non valide : saisissez une date au format jj/mm/aaaa.",
+            "orderable_from",
+        ),
         ({"category_id": "99999"}, "Choisissez une catégorie.", "category_id"),
         ({"category_id": "abc"}, "Choisissez une catégorie.", "category_id"),
     ],

@@ -148,8 +148,10 @@ class ShipmentImportForm(FlaskForm):
 # --- statistics ---
 
 
-class PeriodDateField(DateField):
-    """A day typed as the date picker sends it (aaaa-mm-jj) or by hand (jj/mm/aaaa)."""
+class FrenchDateField(DateField):
+    """A day typed as the date picker sends it (aaaa-mm-jj) or by hand (jj/mm/aaaa); empty
+    is no date (a required one says so with ``DataRequired``). Every date field of the shop
+    is one of these, so dates are typed the French way everywhere."""
 
     def __init__(self, label, **kwargs):
         super().__init__(label, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
@@ -206,8 +208,8 @@ class StatisticsForm(FlaskForm):
     produit = IdSelectField(
         _l("Produit"), unknown=_l("Produit inconnu : choisissez un produit de la liste.")
     )
-    du = PeriodDateField(_l("Commandes passées entre le"))
-    au = PeriodDateField(_l("et le"))
+    du = FrenchDateField(_l("Commandes passées entre le"))
+    au = FrenchDateField(_l("et le"))
 
     def validate_au(self, field):
         if self.du.data and field.data and self.du.data > field.data:

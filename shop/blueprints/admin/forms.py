@@ -14,7 +14,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     SelectField,
     SelectMultipleField,
@@ -37,6 +36,7 @@ from wtforms.validators import (
 
 from shop import accounts
 from shop.accounts.entities import EntityData, all_entities
+from shop.blueprints.forms import FrenchDateField
 from shop.catalog import admin as catalog_admin
 from shop.models import AccountType, ShopKind
 from shop.quota.admin import MAX_MONTHLY_QUOTA
@@ -88,14 +88,6 @@ class DecimalInput(_NumberField):
 
     def parse(self, raw: str):
         return Decimal(raw.replace(",", "."))
-
-
-class FrenchDateField(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(str(_l("Saisissez une date valide (jj/mm/aaaa)."))) from error
 
 
 class Between:
@@ -152,8 +144,8 @@ class AccountForm(FlaskForm):
         choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
     )
     active = BooleanField(_l("Compte actif"), default=True)
-    valid_from = DateField(_l("Début du mandat (facultatif)"), validators=[Optional()])
-    valid_until = DateField(_l("Fin du mandat (facultatif)"), validators=[Optional()])
+    valid_from = FrenchDateField(_l("Début du mandat (facultatif)"))
+    valid_until = FrenchDateField(_l("Fin du mandat (facultatif)"))
     submit = SubmitField(_l("Enregistrer"))
 
     def __init__(self, *args, **kwargs):
