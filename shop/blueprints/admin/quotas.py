@@ -17,7 +17,7 @@ from shop.extensions import db
 from shop.models import Allocation, Entity, Product
 from shop.quota import admin as quota_admin
 from shop.quota.store import monthly_limits, used_this_month
-from shop.web.boundary import on_refusal
+from shop.web.boundary import flash_error, on_refusal
 from shop.web.params import arg_int, form_id, get_or_404, parse_int
 
 bp = Blueprint("admin_quotas", __name__, url_prefix="/admin")
@@ -33,7 +33,13 @@ class RowError:
     message: str
 
 
+# The fields the pages' row forms show a message beside.
+ROW_FIELDS = {"monthly_quota", "delivered_quantity", "year", "quantity", "product_id"}
+
+
 def _row_error(key: int, error: DomainError) -> RowError:
+    if error.field not in ROW_FIELDS:  # no field to show it beside: say it above the table
+        flash_error(error)
     return RowError(key, error.field or "", request.form.get(error.field or "", ""), str(error))
 
 
