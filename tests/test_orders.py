@@ -1,5 +1,6 @@
 """Save = reserve, the quote and its PDF, modify, validate, "Mon compte"."""
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -303,37 +304,59 @@ def test_validate_without_csrf_is_refused(
     assert only_order().status is OrderStatus.SAVED
 
 
-def test_objects_are_limited_to_two_validated_orders_a_year(
+def test_objects_are_limited_to_two_orders_a_year_refused_at_save(
     app, login_as, create_product, add, save, validate_form
 ):
+    """A third order of objects in a year could never be validated: it is refused when
+    saved, with head office's contact, and reserves nothing [004 §II.b]."""
     product = create_product(shop=ShopKind.OBJECTS, stock=1000)
     browser = login_as("mgen-sd01")
-    for _ in range(3):
+    for _ in range(2):
         add(browser, product, 1)
-        save(browser)
-    with app.app_context():
-        ids = [o.id for o in db.session.query(Order).order_by(Order.id)]
-    for order_id in ids[:2]:
-        browser.post(f"/commande/{order_id}/valider", validate_form())
-    page = browser.post(
-        f"/commande/{ids[2]}/valider", validate_form(), follow_redirects=True
-    ).get_data(as_text=True)
+        assert "est enregistrée" in save(browser).get_data(as_text=True)
+    add(browser, product, 1)
+    page = html.unescape(save(browser).get_data(as_text=True))
     assert "limitées à 2 par an et par entité" in page
     assert app.config["SHOP_HEAD_OFFICE_EMAIL"] in page
     with app.app_context():
-        assert db.session.get(Order, ids[2]).status is OrderStatus.SAVED
+        ids = [o.id for o in db.session.query(Order).order_by(Order.id)]
+        assert len(ids) == 2 and db.session.get(Product, product).reserved_quantity == 2
+    for order_id in ids:
+        browser.post(f"/commande/{order_id}/valider", validate_form())
+    page = html.unescape(save(browser).get_data(as_text=True))
+    assert "limitées à 2 par an et par entité" in page
     # Next calendar year (Paris time) the count starts again.
     with time_machine.travel(datetime(utcnow().year + 1, 1, 1, 0, 30, tzinfo=PARIS), tick=False):
-        with app.app_context():
-            db.session.query(Order).filter_by(id=ids[2]).update(
-                {"deadline": utcnow() + timedelta(days=1)}
-            )
-            db.session.commit()
         browser = login_as("mgen-sd01")  # the old session cookie has expired by then
+        assert "est enregistrée" in save(browser).get_data(as_text=True)
+        with app.app_context():
+            third = db.session.query(Order).order_by(Order.id.desc()).first().id
         page = browser.post(
-            f"/commande/{ids[2]}/valider", validate_form(), follow_redirects=True
+            f"/commande/{third}/valider", validate_form(), follow_redirects=True
         ).get_data(as_text=True)
     assert "est validée" in page
+
+
+def test_validation_still_keeps_the_yearly_limit_of_objects(
+    app, login_as, create_product, add, save, validate_form, monkeypatch
+):
+    """Orders saved under a higher limit (head office lowered it since) are refused at
+    validation past the new one."""
+    product = create_product(shop=ShopKind.OBJECTS, stock=1000)
+    browser = login_as("mgen-sd01")
+    for _ in range(2):
+        add(browser, product, 1)
+        save(browser)
+    monkeypatch.setitem(app.config, "SHOP_OBJECT_ORDERS_PER_YEAR", 1)
+    with app.app_context():
+        ids = [o.id for o in db.session.query(Order).order_by(Order.id)]
+    browser.post(f"/commande/{ids[0]}/valider", validate_form())
+    page = browser.post(
+        f"/commande/{ids[1]}/valider", validate_form(), follow_redirects=True
+    ).get_data(as_text=True)
+    assert "limitées à 1 par an et par entité" in page
+    with app.app_context():
+        assert db.session.get(Order, ids[1]).status is OrderStatus.SAVED
 
 
 def test_overseas_sections_cannot_change_the_delivery_address(

@@ -379,3 +379,89 @@ def test_a_save_over_the_quota_is_one_transaction_that_lowers_the_basket(
         outcome = orders.save(account, utcnow(), shop_timezone(), 1)
         assert outcome.refusal is None and outcome.order.lines[0].quantity == 5
         db.session.commit()
+
+
+def test_a_recipient_detached_meanwhile_falls_back_to_ones_own_over_quota(
+    app, login_as, create_product, add, consume, save
+):
+    """The chosen section is detached from the director after « Mettre à jour », and the
+    director's own section is over quota: the save says so and falls back, never a 500."""
+    leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
+    consume("S001", leaflet, 50)
+    browser = login_as("mgen-sd01")
+    add(browser, leaflet, 30)
+    update(browser, entity_id(app, "S003"))
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        account.attached_entities = [e for e in account.attached_entities if e.code != "S003"]
+        db.session.commit()
+        account_id = account.id
+    first = html.unescape(save(browser).get_data(as_text=True))
+    assert "l'entité « MGEN SECTION DE L'ALLIER » n'est plus rattachée" in first
+    assert "Votre panier est désormais pour votre entité, « MGEN SECTION DE L'AIN »" in first
+    with app.app_context():
+        basket = baskets.find_basket(db.session.get(Account, account_id))
+        assert basket.recipient_entity_id is None and basket.quota_checked_entity_id is None
+        assert db.session.query(Order).filter_by(account_id=account_id).count() == 0
+    # The next try is for the director's own section, over its quota: said as such.
+    again = save(browser)
+    assert again.status_code == 200
+    page = html.unescape(again.get_data(as_text=True))
+    assert "n'a pas été enregistrée" in page and "pour l'entité « MGEN SECTION DE L'AIN »" in page
+    assert "passer la commande le mois prochain" in page
+    assert basket_lines(app) == {"LOGEMENT": 0}
+
+
+def test_mettre_a_jour_again_after_all_over_stays_all_over(
+    app, login_as, create_product, add, consume
+):
+    leaflet = create_product(reference="LOGEMENT", monthly_quota=20, stock=1000)
+    essonne = entity_id(app, "S091")
+    consume("S091", leaflet, 20)
+    browser = login_as("mgen-sd01")
+    add(browser, leaflet, 10)
+    assert ALL_OVER in update(browser, essonne).get_data(as_text=True)
+    again = html.unescape(update(browser, essonne).get_data(as_text=True))
+    assert ALL_OVER in again and "alert-success" not in again
+    assert "choisies sont disponibles" not in again
+    assert "disabled" in again  # the save button stays blocked
+
+
+def test_some_lowered_names_each_product_and_its_new_quantity_and_the_entity(
+    app, login_as, create_product, add, consume
+):
+    leaflet = create_product(name="Dépliant Solutions Logement", monthly_quota=50, stock=1000)
+    flyer = create_product(name="Dépliant partenariat Relyens", monthly_quota=20, stock=1000)
+    guide = create_product(name="Guide santé", monthly_quota=100, stock=1000)
+    consume("S003", leaflet, 40)
+    consume("S003", flyer, 20)
+    browser = login_as("mgen-sd01")
+    add(browser, leaflet, 30)
+    add(browser, flyer, 5)
+    add(browser, guide, 10)
+    page = html.unescape(update(browser, entity_id(app, "S003")).get_data(as_text=True))
+    assert SOME_LOWERED in page
+    assert "pour l'entité « MGEN SECTION DE L'ALLIER »" in page and "le compte" not in page
+    assert "« Dépliant Solutions Logement » : 10 au lieu de 30" in page
+    assert "« Dépliant partenariat Relyens » : 0 au lieu de 5" in page
+    assert "« Guide santé »" not in page.split(SOME_LOWERED)[1].split("</div>")[0]
+    ok = html.unescape(update(browser, entity_id(app, "S001")).get_data(as_text=True))
+    assert "choisies sont disponibles" not in ok  # a line is at 0
+    assert "« Dépliant partenariat Relyens » : 0" in ok
+
+
+def test_emptying_the_basket_forgets_the_chosen_entity(
+    app, login_as, create_product, add, consume, save
+):
+    leaflet = create_product(reference="LOGEMENT", monthly_quota=20, stock=1000)
+    consume("S091", leaflet, 20)
+    browser = login_as("mgen-sd01")
+    add(browser, leaflet, 10)
+    update(browser, entity_id(app, "S091"))
+    browser.post("/panier/vider")
+    add(browser, leaflet, 10)
+    page = html.unescape(browser.get("/panier").get_data(as_text=True))
+    assert 'data-testid="needs-update"' not in page and "BOURG-EN-BRESSE" in page
+    assert "est enregistrée" in save(browser).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Order).filter(Order.entity.has(code="S001")).count() == 1

@@ -508,7 +508,8 @@ def test_who_may_see_which_page(client, login_as):
     assert orderer.get("/admin/statistiques").status_code == 403
     assert orderer.get("/admin/statistiques.csv").status_code == 403
     admin = login_as("siege-admin")
-    assert admin.get("/mon-compte/statistiques").status_code == 403  # head office orders nothing
+    assert admin.get("/mon-compte/statistiques").status_code == 200  # head office orders too
+    assert login_as("logistique").get("/mon-compte/statistiques").status_code == 403
     assert admin.get("/admin/statistiques").status_code == 200
     assert login_as("logistique").get("/admin/statistiques").status_code == 403
 

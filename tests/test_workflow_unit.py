@@ -18,7 +18,8 @@ ROLES = [
     "api",
     "system",
 ]
-ORDERERS = {"section_director", "regional_assistant", "prevention_referent"}
+# Head office orders too (printed material, for itself or any entity) [004 §I].
+ORDERERS = {"section_director", "regional_assistant", "prevention_referent", "head_office_admin"}
 
 # transition -> roles that may make it
 WHO = {

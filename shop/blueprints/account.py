@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from shop import accounts
 from shop.blueprints.forms import CoordinatesForm, DeliveryForm
+from shop.blueprints.guards import orderer_required
 from shop.clock import utcnow
 from shop.models import DeliveryStatus, OrderStatus
 from shop.ordering.basket import update_delivery_address
@@ -26,12 +27,15 @@ def _page(coordinates: CoordinatesForm | None = None, delivery: DeliveryForm | N
         formdata=None,
         data={"delivery_address": address, "delivery_postcode": postcode, "delivery_city": city},
     )
-    orders = own_orders(account)
     now = utcnow()
+    # Who orders nothing (logisticians) has no orders, addresses or allocations to see.
+    orders = own_orders(account) if account.may_order else []
     # "En cours": until the goods arrive (saved, then pooled, then on their way) or cancelled.
     in_progress = [o for o in orders if o.delivery_status is not DeliveryStatus.DELIVERED]
     validated = [o for o in orders if o.validated_number is not None]
-    allocations = allocations_since([e.id for e in account.orderable_entities()], now.year - 1)
+    allocations = []
+    if account.may_order:
+        allocations = allocations_since(_allocation_entities(account), now.year - 1)
     return render_template(
         "account/show.html",
         allocations=allocations,
@@ -43,6 +47,14 @@ def _page(coordinates: CoordinatesForm | None = None, delivery: DeliveryForm | N
         now=now,
         OrderStatus=OrderStatus,
     )
+
+
+def _allocation_entities(account) -> list[int]:
+    """Whose allocations « Mes supports dotation siège » lists: the sections the account
+    orders for; head office, which may order for every entity, sees its own."""
+    if account.is_admin:
+        return [account.entity_id]
+    return [e.id for e in account.orderable_entities()]
 
 
 @bp.get("")
@@ -69,7 +81,7 @@ def update_coordinates():
 
 
 @bp.post("/adresse-livraison")
-@login_required
+@orderer_required
 def update_delivery():
     form = DeliveryForm()
     on_refusal(back=url_for("account.show"))  # overseas sections: their entity's address

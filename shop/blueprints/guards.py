@@ -26,7 +26,7 @@ def _guard(admits: Callable[[object], bool]):
 
 # Head-office admins only.
 admin_required = _guard(lambda account: account.is_admin)
-# Accounts whose type may order (directors, regional assistants, prevention referents).
+# Accounts whose type may order: the sections' people, and head office (printed material).
 orderer_required = _guard(lambda account: account.may_order)
 # Logisticians and head-office admins: the pages after validation.
 staff_required = _guard(lambda account: account.is_admin or account.is_logistician)

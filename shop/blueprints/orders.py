@@ -13,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shop.blueprints.forms import ValidateForm
@@ -29,37 +28,41 @@ from shop.web.params import form_id
 bp = Blueprint("orders", __name__)
 
 
-QUOTA_MESSAGES = {
-    Outcome.ALL_AVAILABLE: (
-        _l(
-            "Les quantités choisies sont disponibles pour le compte que vous avez sélectionné, "
-            "la limite mensuelle n'a pas été atteinte."
-        ),
-        "success",
-    ),
-    Outcome.SOME_LOWERED: (
-        _l(
-            "Les quantités choisies ne sont pas disponibles pour le compte que vous avez "
-            "sélectionné car la limite mensuelle a déjà été atteinte pour une ou plusieurs "
-            "référence(s). Les quantités ont été remises à jour dans la limite du maximum "
-            "possible pour cette entité."
-        ),
-        "warning",
-    ),
-    Outcome.ALL_OVER: (
-        _l(
-            "Les quantités choisies ne sont pas disponibles pour le compte que vous avez "
-            "sélectionné car la limite mensuelle a déjà été atteinte pour ces références. Merci "
-            "de choisir d'autres références ou de passer la commande le mois prochain."
-        ),
-        "danger",
-    ),
-}
+def _change(name: str, asked: int, now: int) -> str:
+    if asked == 0:  # already at 0: kept for information
+        return _("« %(name)s » : 0", name=name)
+    return _("« %(name)s » : %(now)s au lieu de %(asked)s", name=name, now=now, asked=asked)
 
 
-def _flash_quota(outcome: Outcome) -> None:
-    message, category = QUOTA_MESSAGES[outcome]
-    flash(str(message), category)
+def _flash_quota(result, entity) -> None:
+    """The three answers of "Mettre à jour" [004 §II.d], naming the entity chosen and, when
+    lowered, each product with its new quantity."""
+    if result.outcome is Outcome.ALL_AVAILABLE:
+        message = _(
+            "Les quantités choisies sont disponibles pour l'entité « %(entity)s », la limite "
+            "mensuelle n'a pas été atteinte.",
+            entity=entity.name,
+        )
+        flash(message, "success")
+    elif result.outcome is Outcome.SOME_LOWERED:
+        changes = " ; ".join(_change(*change) for change in orders.quota_changes(result))
+        message = _(
+            "Les quantités choisies ne sont pas disponibles pour l'entité « %(entity)s » car "
+            "la limite mensuelle a déjà été atteinte pour une ou plusieurs référence(s). Les "
+            "quantités ont été remises à jour dans la limite du maximum possible pour cette "
+            "entité : %(changes)s.",
+            entity=entity.name,
+            changes=changes,
+        )
+        flash(message, "warning")
+    else:
+        message = _(
+            "Les quantités choisies ne sont pas disponibles pour l'entité « %(entity)s » car "
+            "la limite mensuelle a déjà été atteinte pour ces références. Merci de choisir "
+            "d'autres références ou de passer la commande le mois prochain.",
+            entity=entity.name,
+        )
+        flash(message, "danger")
 
 
 def _own_order_or_404(order_id: int):
@@ -91,7 +94,7 @@ def save():
         return redirect(url_for("orders.show", order_id=outcome.order.id))
     flash(str(outcome.refusal), "danger")
     if outcome.quota is not None:
-        _flash_quota(outcome.quota.outcome)
+        _flash_quota(outcome.quota, outcome.entity)
     elif outcome.expired:
         flash(
             _("Votre panier est conservé : enregistrez-le pour en faire une nouvelle commande."),
@@ -105,12 +108,12 @@ def save():
 def update_recipient():
     """ "Mettre à jour": the chosen "Entité du destinataire" and its monthly quotas."""
     try:
-        _entity, result = orders.update_recipient(
+        entity, result = orders.update_recipient(
             current_user, form_id("entity_id"), utcnow(), shop_timezone()
         )
     except orders.OrderNotFound:
         abort(404)
-    _flash_quota(result.outcome)
+    _flash_quota(result, entity)
     return redirect(url_for("basket.show"))
 
 
@@ -204,7 +207,7 @@ def validate(order_id: int):
             now=utcnow(),
             tz=shop_timezone(),
             objects_per_year=current_app.config["SHOP_OBJECT_ORDERS_PER_YEAR"],
-            contact_email=current_app.config["SHOP_HEAD_OFFICE_EMAIL"],
+            contact_email=orders.head_office_contact(),
         )
     except orders.OrderNotFound:
         abort(404)

@@ -8,13 +8,14 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shop.clock import utcnow
 from shop.dbtypes import UTCDateTime, value_enum
 from shop.extensions import db
+from shop.models.catalog import ShopKind
 from shop.models.entities import Entity
 
 
@@ -33,6 +34,10 @@ class AccountType(enum.Enum):
     def may_order(self) -> bool:
         return self in ORDERING_TYPES
 
+    @property
+    def orderable_shops(self) -> frozenset[ShopKind]:
+        return ORDERABLE_SHOPS.get(self, frozenset())
+
 
 ACCOUNT_TYPE_LABELS = {
     AccountType.SECTION_DIRECTOR: _l("Directeur de section"),
@@ -42,13 +47,18 @@ ACCOUNT_TYPE_LABELS = {
     AccountType.LOGISTICIAN: _l("Logisticien"),
 }
 
-ORDERING_TYPES = frozenset(
-    {
-        AccountType.SECTION_DIRECTOR,
-        AccountType.REGIONAL_ASSISTANT,
-        AccountType.PREVENTION_REFERENT,
-    }
-)
+# Who orders what [004 §I]: the sections' people order objects and printed material for
+# their sections; head office orders printed material, for itself or any entity, and is
+# whom the sections ask for objects beyond their yearly limit: it orders no objects.
+# Logisticians order nothing.
+ORDERABLE_SHOPS = {
+    AccountType.SECTION_DIRECTOR: frozenset({ShopKind.OBJECTS, ShopKind.PRINTED}),
+    AccountType.REGIONAL_ASSISTANT: frozenset({ShopKind.OBJECTS, ShopKind.PRINTED}),
+    AccountType.PREVENTION_REFERENT: frozenset({ShopKind.OBJECTS, ShopKind.PRINTED}),
+    AccountType.HEAD_OFFICE_ADMIN: frozenset({ShopKind.PRINTED}),
+}
+# The account types that may order something (save and validate an order).
+ORDERING_TYPES = frozenset(ORDERABLE_SHOPS)
 
 account_entities = Table(
     "account_entities",
@@ -124,6 +134,9 @@ class Account(UserMixin, db.Model):
     def may_order(self) -> bool:
         return self.account_type.may_order
 
+    def may_order_from(self, shop: ShopKind | None) -> bool:
+        return shop in self.account_type.orderable_shops
+
     @property
     def activated(self) -> bool:
         return self.password_hash is not None
@@ -149,6 +162,15 @@ class Account(UserMixin, db.Model):
         return entity.delivery_address, entity.delivery_postcode, entity.delivery_city
 
     def orderable_entities(self) -> list[Entity]:
-        """The home entity first, then the other sections attached to the account."""
-        others = [e for e in self.attached_entities if e.id != self.entity_id]
+        """The entities the account may order for ("Entité du destinataire"): its home
+        entity first, then the other sections attached to it; head office may order for
+        every active entity [004 §I]."""
+        if self.is_admin:
+            others = db.session.scalars(
+                select(Entity)
+                .where(Entity.id != self.entity_id, Entity.active.is_(True))
+                .order_by(Entity.name)
+            ).all()
+        else:
+            others = [e for e in self.attached_entities if e.id != self.entity_id]
         return [self.entity, *others]

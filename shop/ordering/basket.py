@@ -107,15 +107,30 @@ def _check_quantity(product: Product, quantity: int, today: date) -> None:
         )
 
 
-def _require_orderer(account: Account) -> None:
+NOT_AN_ORDERER = _l("Votre type de compte ne permet pas de passer commande.")
+NO_OBJECTS = _l(
+    "Votre type de compte ne permet pas de commander des objets : seuls les imprimés vous "
+    "sont proposés."
+)
+
+
+def require_shop(account: Account, shop: ShopKind | None) -> None:
+    """The account may order from this shop (head office orders printed material only)."""
     if not account.may_order:
-        raise BasketError(_l("Votre type de compte ne permet pas de passer commande."))
+        raise BasketError(NOT_AN_ORDERER)
+    if shop is not None and not account.may_order_from(shop):
+        raise BasketError(NO_OBJECTS)
+
+
+def withdrawn_message(product: Product):
+    return _l("« %(name)s » n'est plus proposé : retirez-le de votre panier.", name=product.name)
 
 
 def add_to_basket(account: Account, product_id: int, quantity: int, today: date) -> BasketLine:
     """Put ``quantity`` of a product in the basket (replacing the quantity if already there)."""
-    _require_orderer(account)
+    require_shop(account, None)
     product = _orderable_product(product_id)
+    require_shop(account, product.shop)
     basket = lock_basket(account)
     if basket.shop is not None and basket.shop is not product.shop:
         raise BasketError(OTHER_SHOP_MESSAGES[basket.shop])
@@ -133,11 +148,13 @@ def add_to_basket(account: Account, product_id: int, quantity: int, today: date)
 
 def set_quantity(account: Account, product_id: int, quantity: int, today: date) -> BasketLine:
     """ "Actualiser la quantité"."""
-    _require_orderer(account)
+    require_shop(account, None)
     basket = lock_basket(account)
     line = basket.line_for(product_id)
     if line is None:
         raise UnknownProduct(_l("Ce produit n'est pas dans votre panier."))
+    if not line.product.active:  # withdrawn since it was added: it can only be removed
+        raise BasketError(withdrawn_message(line.product))
     _check_quantity(line.product, quantity, today)
     line.quantity = quantity
     basket.quota_checked_entity_id = None
@@ -157,10 +174,14 @@ def remove_line(account: Account, product_id: int) -> None:
 
 
 def empty_basket(account: Account) -> None:
-    """Empty the basket; a saved order being modified keeps its lines and reservation."""
+    """Empty the basket; a saved order being modified keeps its lines and reservation.
+
+    The next basket starts afresh, for the account's own entity (as after a save): a
+    recipient kept from this one would block it until « Mettre à jour »."""
     basket = lock_basket(account)
     basket.lines.clear()
     basket.order_id = None
+    basket.recipient_entity_id = None
     basket.quota_checked_entity_id = None
     db.session.flush()
 
@@ -199,6 +220,14 @@ class BasketView:
     @property
     def empty(self) -> bool:
         return not self.totals.lines
+
+    @property
+    def detached_entity(self) -> Entity | None:
+        """The recipient chosen for this basket, no longer one the account may order for."""
+        chosen = self.basket.recipient_entity_id if self.basket is not None else None
+        if chosen is None or chosen == self.delivery_entity.id:
+            return None
+        return db.session.get(Entity, chosen)
 
 
 OVERSEAS_ADDRESS_FIXED = _l(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
@@ -29,19 +30,21 @@ from shop.models import (
     OrderLine,
     OrderStatus,
     Product,
+    ShopKind,
 )
 from shop.ordering import workflow
 from shop.ordering.basket import (
     delivery_address,
     lock_basket,
     recipient_entity,
+    require_shop,
 )
 from shop.ordering.numbers import next_order_number
 from shop.ordering.pricing import Totals, compute_totals
 from shop.ordering.reservations import add_reserved, lock_products, reclaim_expired
 from shop.ordering.shipping import estimate_shipping
-from shop.quota import QuotaResult
-from shop.quota.store import check_month
+from shop.quota import QuotaResult, may_validate_another
+from shop.quota.store import check_month, object_orders_this_year
 
 VALIDATION_DAYS = 7
 REMINDER_DAYS_BEFORE = 3
@@ -69,6 +72,10 @@ class QuotaExceeded(OrderError):
     def __init__(self, message, result: QuotaResult):
         super().__init__(message)
         self.result = result
+
+
+class RecipientDetached(OrderError):
+    """The basket's "Entité du destinataire" is no longer attached to the account."""
 
 
 # The basket changed (or its recipient did) since the quotas were last checked.
@@ -125,6 +132,41 @@ def _line_problem(product: Product, quantity: int, available: int, today) -> str
     return None
 
 
+def head_office_contact() -> str:
+    """Whom the sections write to for more than the rules allow: the one place to change
+    when the contacts move in the configuration."""
+    return current_app.config["SHOP_HEAD_OFFICE_EMAIL"]
+
+
+def object_orders_limit_error(limit: int, contact_email: str) -> OrderError:
+    """The yearly limit of orders of objects is reached [004 §II.b]."""
+    return OrderError(
+        _nl(
+            "Les commandes d'objets sur stock sont limitées à %(num)s par an et par entité. "
+            "Pour toute demande complémentaire, contactez l'administrateur du siège : "
+            "%(email)s.",
+            "Les commandes d'objets sur stock sont limitées à %(num)s par an et par entité. "
+            "Pour toute demande complémentaire, contactez l'administrateur du siège : "
+            "%(email)s.",
+            limit,
+            email=contact_email,
+        )
+    )
+
+
+def _require_object_order_room(
+    entity: Entity, now: datetime, tz: ZoneInfo, exclude_order_id: int | None
+) -> None:
+    """An order of objects is saved only if it could be validated: the entity's validated
+    orders this year and its saved ones still open leave room for one more."""
+    limit = current_app.config["SHOP_OBJECT_ORDERS_PER_YEAR"]
+    counted = object_orders_this_year(
+        entity.id, now, tz, saved_too=True, exclude_order_id=exclude_order_id
+    )
+    if not may_validate_another(counted, limit):
+        raise object_orders_limit_error(limit, head_office_contact())
+
+
 def lock_own_order(account: Account, order_id: int) -> Order:
     order = db.session.scalar(
         select(Order)
@@ -165,10 +207,10 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     When the basket holds a saved order being modified, that order is updated instead: its
     reservation is adjusted by the difference, its number and deadline stay.
     """
-    if not account.may_order:
-        raise OrderError(_l("Votre type de compte ne permet pas de passer commande."))
+    require_shop(account, None)
     basket = lock_basket(account)
-    recipient = recipient_of(account, basket)
+    require_shop(account, basket.shop)
+    recipient = _recipient_still_allowed(account, basket)
     if recipient.id != account.entity_id and basket.quota_checked_entity_id != recipient.id:
         raise OrderError(NOT_CHECKED)
     # Lines lowered to 0 by the quota were kept for information only.
@@ -196,6 +238,8 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
             problems.append(problem)
     if problems:
         raise OrderError(_l("Votre commande n'a pas été enregistrée."), problems=problems)
+    if shop is ShopKind.OBJECTS:
+        _require_object_order_room(recipient, now, tz, order.id if order is not None else None)
     # The monthly quota, checked under the (entity, product, month) locks: never passed.
     quota = check_month(
         recipient.id,
@@ -271,12 +315,29 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     return order
 
 
-def recipient_of(account: Account, basket) -> Entity:
-    """The basket's "Entité du destinataire", forgetting a choice no longer allowed."""
+def _recipient_still_allowed(account: Account, basket) -> Entity:
+    """The basket's "Entité du destinataire"; refused when head office detached the chosen
+    section from the account since (:func:`save` then falls back to the account's own)."""
     recipient = recipient_entity(account, basket)
-    if recipient.id != basket.recipient_entity_id:
-        basket.recipient_entity_id = None  # detached by head office: back to its own entity
+    chosen = basket.recipient_entity_id
+    if chosen is not None and chosen != recipient.id:
+        detached = db.session.get(Entity, chosen)
+        raise RecipientDetached(
+            _l(
+                "Votre commande n'a pas été enregistrée : l'entité « %(entity)s » n'est plus "
+                "rattachée à votre compte. Votre panier est désormais pour votre entité, "
+                "« %(own)s » : vérifiez-le puis enregistrez votre commande.",
+                entity=detached.name if detached is not None else "?",
+                own=account.entity.name,
+            )
+        )
     return recipient
+
+
+def _back_to_own_entity(basket) -> None:
+    basket.recipient_entity_id = None
+    basket.quota_checked_entity_id = None
+    db.session.flush()
 
 
 def update_recipient(
@@ -291,7 +352,8 @@ def update_recipient(
     entity = next((e for e in account.orderable_entities() if e.id == entity_id), None)
     if entity is None:
         raise OrderNotFound(_l("Vous ne pouvez pas commander pour cette entité."))
-    wanted = {line.product_id: line.quantity for line in basket.lines if line.quantity > 0}
+    # Lines at 0 count too: pressed again after « all over quota », the answer stays so.
+    wanted = {line.product_id: line.quantity for line in basket.lines}
     products = {line.product_id: line.product for line in basket.lines}
     month_of = now
     if basket.order_id is not None and basket.order is not None:
@@ -319,19 +381,32 @@ def _fit_to_quota(account: Account, basket, entity: Entity, result: QuotaResult)
     db.session.flush()
 
 
+def quota_changes(result: QuotaResult) -> list[tuple[str, int, int]]:
+    """(product name, asked, now) of each line the quota lowered, for the message."""
+    changes = result.changes()
+    names = dict(
+        db.session.execute(
+            select(Product.id, Product.name).where(Product.id.in_([pid for pid, *_ in changes]))
+        ).all()
+    )
+    return [(names[pid], asked, now) for pid, asked, now in changes]
+
+
 @dataclass(frozen=True)
 class SaveOutcome:
     """What "Enregistrer votre commande" did.
 
     Either ``order``, saved; or ``refusal``, the message saying why not, with what was done
     to the basket so the next try can succeed: lowered to the recipient's monthly quotas
-    (``quota``, their verdict) or detached from the order that expired meanwhile
-    (``expired``).
+    (``quota``, their verdict, about ``entity``), detached from the order that expired
+    meanwhile (``expired``), or back to the account's own entity when the chosen one was
+    detached from the account.
     """
 
     order: Order | None = None
     refusal: OrderError | None = None
     quota: QuotaResult | None = None
+    entity: Entity | None = None  # whose quotas ``quota`` is about
 
     @property
     def expired(self) -> bool:
@@ -341,9 +416,10 @@ class SaveOutcome:
 def save(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday: int) -> SaveOutcome:
     """ "Enregistrer votre commande", all of it in the caller's one transaction.
 
-    :func:`save_basket`, and when the monthly quota or the modified order's deadline refuses
-    it, what the user must find in the basket afterwards: its quantities fitted to the quota,
-    or the lines kept for a new order. Nothing was written for the order itself (the refusal
+    :func:`save_basket`, and when the monthly quota, the modified order's deadline or a
+    recipient no longer attached refuses it, what the user must find in the basket
+    afterwards: its quantities fitted to the quota, the lines kept for a new order, or the
+    account's own entity as recipient. Nothing was written for the order itself (the refusal
     comes before), so the caller commits the outcome whichever it is. Any other refusal is
     raised.
     """
@@ -351,8 +427,12 @@ def save(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday: int) -
         return SaveOutcome(order=save_basket(account, now, tz, dispatch_weekday))
     except QuotaExceeded as error:
         basket = lock_basket(account)
-        _fit_to_quota(account, basket, recipient_of(account, basket), error.result)
-        return SaveOutcome(refusal=error, quota=error.result)
+        recipient = recipient_entity(account, basket)
+        _fit_to_quota(account, basket, recipient, error.result)
+        return SaveOutcome(refusal=error, quota=error.result, entity=recipient)
+    except RecipientDetached as error:
+        _back_to_own_entity(lock_basket(account))
+        return SaveOutcome(refusal=error)
     except OrderExpired as error:
         detach_basket(account)
         return SaveOutcome(refusal=error)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_ngettext as _nl
 from sqlalchemy import select
 
 from shop.extensions import db
@@ -17,10 +16,10 @@ from shop.ordering.basket import lock_basket, require_address_changeable
 from shop.ordering.numbers import next_validated_number
 from shop.ordering.orders import (
     DeliveryAddress,
-    OrderError,
     OrderExpired,
     expired_message,
     lock_own_order,
+    object_orders_limit_error,
     order_totals,
     require_open,
 )
@@ -118,15 +117,4 @@ def _check_yearly_object_orders(
     order: Order, now: datetime, tz: ZoneInfo, limit: int, contact_email: str
 ) -> None:
     if not may_validate_another(validated_object_orders(order.entity_id, now, tz), limit):
-        raise OrderError(
-            _nl(
-                "Les commandes d'objets sur stock sont limitées à %(num)s par an et par entité. "
-                "Pour toute demande complémentaire, contactez l'administrateur du siège : "
-                "%(email)s.",
-                "Les commandes d'objets sur stock sont limitées à %(num)s par an et par entité. "
-                "Pour toute demande complémentaire, contactez l'administrateur du siège : "
-                "%(email)s.",
-                limit,
-                email=contact_email,
-            )
-        )
+        raise object_orders_limit_error(limit, contact_email)

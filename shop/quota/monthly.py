@@ -8,7 +8,7 @@ month; :func:`check` answers with the quantities still possible.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -39,18 +39,33 @@ class QuotaResult:
     outcome: Outcome
     quantities: dict[int, int]  # product id -> the quantity possible (0 kept for information)
     remaining: dict[int, int | None]  # product id -> what is left this month (None: no quota)
+    wanted: dict[int, int] = field(default_factory=dict)  # product id -> what was asked
 
     @property
     def lowered(self) -> bool:
         return self.outcome is not Outcome.ALL_AVAILABLE
 
+    def changes(self) -> list[tuple[int, int, int]]:
+        """(product id, asked, now) of every line the quota keeps below what was asked,
+        or at 0, in the basket's order."""
+        return [
+            (pid, self.wanted.get(pid, 0), quantity)
+            for pid, quantity in self.quantities.items()
+            if quantity == 0 or quantity < self.wanted.get(pid, 0)
+        ]
+
 
 def check(lines: list[QuotaLine]) -> QuotaResult:
+    """The verdict on the lines. A line already at 0 (lowered by an earlier check and kept
+    for information) is no quantity available: it is never "all available"."""
     quantities: dict[int, int] = {}
     lowered = False
     for line in lines:
         remaining = line.remaining
-        if remaining is None or line.wanted <= remaining:
+        if line.wanted == 0:
+            quantities[line.product_id] = 0
+            lowered = True
+        elif remaining is None or line.wanted <= remaining:
             quantities[line.product_id] = line.wanted
         else:
             quantities[line.product_id] = line.rule.largest_allowed_up_to(remaining)
@@ -61,7 +76,12 @@ def check(lines: list[QuotaLine]) -> QuotaResult:
         outcome = Outcome.ALL_OVER
     else:
         outcome = Outcome.SOME_LOWERED
-    return QuotaResult(outcome, quantities, {line.product_id: line.remaining for line in lines})
+    return QuotaResult(
+        outcome,
+        quantities,
+        {line.product_id: line.remaining for line in lines},
+        {line.product_id: line.wanted for line in lines},
+    )
 
 
 def month_key(moment: datetime, tz: ZoneInfo) -> str:

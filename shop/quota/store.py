@@ -167,24 +167,43 @@ def check_month(
 
 
 def validated_object_orders(entity_id: int, now: datetime, tz: ZoneInfo) -> int:
-    """How many orders of objects the entity has validated this calendar year.
+    """How many orders of objects the entity has validated this calendar year (its row
+    locked: two validations for one entity count one after the other)."""
+    return object_orders_this_year(entity_id, now, tz)
 
-    The entity's row is locked first: two validations for the same entity count one after
-    the other, so the yearly limit is never passed.
+
+def object_orders_this_year(
+    entity_id: int,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    saved_too: bool = False,
+    exclude_order_id: int | None = None,
+) -> int:
+    """The entity's orders of objects validated this calendar year and, with ``saved_too``,
+    those saved and still within their deadline (each may be validated): what a save
+    counts, so that no order is saved that could never be validated.
+
+    The entity's row is locked first (after the products, as validation locks them): two
+    savers or validators for one entity count one after the other.
     """
     db.session.execute(
         select(Entity.id).where(Entity.id == entity_id).with_for_update(key_share=True)
     )
     year_start, year_end = year_bounds(now, tz)
-    return db.session.scalar(
-        select(func.count(Order.id)).where(
-            Order.entity_id == entity_id,
-            Order.shop == ShopKind.OBJECTS,
-            Order.status == OrderStatus.VALIDATED,
-            Order.validated_at >= year_start,
-            Order.validated_at < year_end,
-        )
+    counted = and_(
+        Order.status == OrderStatus.VALIDATED,
+        Order.validated_at >= year_start,
+        Order.validated_at < year_end,
     )
+    if saved_too:
+        counted = or_(counted, and_(Order.status == OrderStatus.SAVED, Order.deadline > now))
+    query = select(func.count(Order.id)).where(
+        Order.entity_id == entity_id, Order.shop == ShopKind.OBJECTS, counted
+    )
+    if exclude_order_id is not None:
+        query = query.where(Order.id != exclude_order_id)
+    return db.session.scalar(query)
 
 
 def allocations_since(entity_ids: list[int], year: int) -> list[Allocation]:
