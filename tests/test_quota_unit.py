@@ -53,6 +53,19 @@ def test_all_over_when_every_line_is_at_zero():
     assert result.quantities == {1: 0, 2: 0}
 
 
+def test_a_line_already_at_zero_is_never_all_available():
+    """Checked again after « all over quota », the lines kept at 0 stay all over, whatever
+    is left: what was asked before is not known any more."""
+    assert check([line(1, 0, 50, 50), line(2, 0, None, 0)]).outcome is Outcome.ALL_OVER
+    result = check([line(1, 0, 50, 0), line(2, 5, 50, 0)])
+    assert result.outcome is Outcome.SOME_LOWERED and result.quantities == {1: 0, 2: 5}
+
+
+def test_changes_name_the_lines_lowered_with_what_was_asked():
+    result = check([line(1, 30, 50, 40), line(2, 5, 20, 20), line(3, 7, None, 0)])
+    assert result.changes() == [(1, 30, 10), (2, 5, 0)]
+
+
 def test_used_above_the_quota_leaves_zero_not_negative():
     assert check([line(1, 1, 10, 25)]).remaining == {1: 0}
 
