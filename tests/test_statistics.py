@@ -89,6 +89,7 @@ def place_order(app, fill):
                         account,
                         order_id,
                         reference="",
+                        ansh_number="ANSH-1",
                         delivery=None,
                         now=utcnow(),
                         tz=shop_timezone(),
