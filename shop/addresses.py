@@ -24,7 +24,9 @@ POSTCODE = re.compile(r"[0-9]{5}")
 # an overseas country code (Réunion and Mayotte 262, Guadeloupe 590, Guyane 594,
 # Martinique 596, Saint-Pierre 508, Wallis 681, Nouvelle-Calédonie 687, Polynésie 689).
 NATIONAL_PHONE = re.compile(r"0[1-9][0-9]{8}")
-INTERNATIONAL_PHONE = re.compile(r"(?:\+|00)(?:33[1-9][0-9]{8}|(?:262|269|508|590|594|596|681|687|689)[0-9]{6,9})")
+INTERNATIONAL_PHONE = re.compile(
+    r"(?:\+|00)(?:33[1-9][0-9]{8}|(?:262|269|508|590|594|596|681|687|689)[0-9]{6,9})"
+)
 PHONE_SEPARATORS = re.compile(r"[ .\-/]|\(0\)")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -33,7 +35,9 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # (980xx is Monaco, delivered as metropolitan France.)
 OVERSEAS_PREFIXES = ("97", "98")
 
-INVALID_POSTCODE = _l("Code postal non valide : saisissez les 5 chiffres du code postal (par exemple 75015).")
+INVALID_POSTCODE = _l(
+    "Code postal non valide : saisissez les 5 chiffres du code postal (par exemple 75015)."
+)
 INVALID_PHONE = _l(
     "Numéro de téléphone non valide : saisissez un numéro français à 10 chiffres "
     "(par exemple 01 23 45 67 89) ou au format international (+33 1 23 45 67 89)."
@@ -129,9 +133,7 @@ class Block:
 REQUIRED_FIELDS = ("address", "postcode", "city")
 
 
-def clean_block(
-    block: Block, prefix: str, required: tuple[str, ...] = REQUIRED_FIELDS
-) -> Block:
+def clean_block(block: Block, prefix: str, required: tuple[str, ...] = REQUIRED_FIELDS) -> Block:
     """The block checked and normalised; a refusal names the form field (``prefix`` + name):
     the ``required`` fields (by default address, postcode and city) must be given, the rest
     is checked when given."""

@@ -77,7 +77,9 @@ def test_french_phone_numbers_are_accepted_and_written_alike(typed, kept):
     assert clean_phone(typed) == kept
 
 
-@pytest.mark.parametrize("typed", ["06 12", "00 12 34 56 78", "abc", "+1 212 555 0100", "06123456789"])
+@pytest.mark.parametrize(
+    "typed", ["06 12", "00 12 34 56 78", "abc", "+1 212 555 0100", "06123456789"]
+)
 def test_other_phone_numbers_are_refused(app, typed):
     with app.test_request_context(), pytest.raises(DomainError) as refused:
         clean_phone(typed, "phone")
@@ -301,7 +303,9 @@ def test_a_bad_postcode_in_the_basket_is_shown_beside_it_and_changes_nothing(
 ):
     browser = login_as("mgen-sd01")
     add(browser, create_product(), 1)
-    response = browser.post("/panier/adresse-livraison", BASKET_BLOCK | {"delivery_postcode": "ABC"})
+    response = browser.post(
+        "/panier/adresse-livraison", BASKET_BLOCK | {"delivery_postcode": "ABC"}
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert POSTCODE_MESSAGE in field_error(page, "delivery_postcode")
@@ -354,9 +358,7 @@ def test_the_shipping_fee_follows_the_postcode_typed_in_the_basket(
     )  # fmt: skip
 
 
-def test_choosing_another_entity_brings_its_address(
-    app, login_as, create_product, add, account_id
-):
+def test_choosing_another_entity_brings_its_address(app, login_as, create_product, add, account_id):
     browser = login_as("mgen-sd01")
     add(browser, create_product(), 1)
     browser.post("/panier/adresse-livraison", BASKET_BLOCK)
@@ -420,9 +422,7 @@ def test_a_bad_postcode_at_validation_is_refused_beside_it(
     add(browser, create_product(), 1)
     save(browser)
     order = only_order()
-    response = browser.post(
-        f"/commande/{order.id}/valider", validate_form(delivery_postcode="ABC")
-    )
+    response = browser.post(f"/commande/{order.id}/valider", validate_form(delivery_postcode="ABC"))
     assert response.status_code == 400
     assert POSTCODE_MESSAGE in field_error(response.get_data(as_text=True), "delivery_postcode")
     assert only_order().status is OrderStatus.SAVED

@@ -313,7 +313,7 @@ def update_coordinates(
 
 
 def update_billing_address(account: Account, block: addresses.Block) -> None:
-    """ « Adresse de facturation » of Mon compte, « Enregistrer les modifications »: the
+    """« Adresse de facturation » of Mon compte, « Enregistrer les modifications »: the
     account's own billing address, on its next orders (saved ones keep theirs)."""
     block = addresses.clean_block(block, "billing_")
     fields = addresses.Block.names("billing_")

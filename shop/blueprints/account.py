@@ -88,9 +88,7 @@ def update_delivery():
     if not form.validate_on_submit():
         return _page(delivery=form), 400
     # Overseas sections: their entity's address (a message, the page again).
-    on_refusal(
-        form=form, render=lambda: (_page(delivery=form), 400), back=url_for("account.show")
-    )
+    on_refusal(form=form, render=lambda: (_page(delivery=form), 400), back=url_for("account.show"))
     update_delivery_address(current_user._get_current_object(), form.block())
     flash(_("Votre adresse de livraison est enregistrée."), "success")
     return redirect(url_for("account.show"))

@@ -50,7 +50,7 @@ def show():
 @bp.post("/adresse-livraison")
 @orderer_required
 def update_delivery():
-    """ « Adresse de livraison » of this order, typed in the basket (Mon compte's stays)."""
+    """« Adresse de livraison » of this order, typed in the basket (Mon compte's stays)."""
     form = BasketDeliveryForm()
     if not form.validate_on_submit():
         return _page(form), 400

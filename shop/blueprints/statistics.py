@@ -104,7 +104,9 @@ def _page(form: StatisticsForm, admin: bool):
         chart=chart,
         month_labels={row.month: format_date(row.month, "MMMM yyyy") for row in rows},
         export_url=url_for(endpoint + "_csv", **_query_args(period, admin)),
-        export_excel_url=url_for(endpoint + "_csv", format="excel-fr", **_query_args(period, admin)),
+        export_excel_url=url_for(
+            endpoint + "_csv", format="excel-fr", **_query_args(period, admin)
+        ),
     )
 
 

@@ -76,7 +76,11 @@ def order_pdf(order: Order, totals: Totals) -> bytes:
                 if order.customer_reference
                 else ""
             )
-            + ("\n" + _("N° ANSH : %(number)s", number=order.ansh_number) if order.ansh_number else "")
+            + (
+                "\n" + _("N° ANSH : %(number)s", number=order.ansh_number)
+                if order.ansh_number
+                else ""
+            )
         ),
         Spacer(1, 4 * mm),
     ]

@@ -231,7 +231,7 @@ def require_address_changeable(entity: Entity, field: str | None = None) -> None
 
 
 def update_delivery_address(account: Account, block: Block) -> None:
-    """ « Adresse de livraison » of Mon compte, « Enregistrer les modifications »: where the
+    """« Adresse de livraison » of Mon compte, « Enregistrer les modifications »: where the
     account's own orders go, and to whose attention. Orders already saved keep theirs."""
     require_address_changeable(account.entity)
     block = clean_block(block, "delivery_")
@@ -280,7 +280,7 @@ def forget_delivery(basket: Basket) -> None:
 
 
 def set_basket_delivery(account: Account, block: Block) -> Block:
-    """ « Adresse de livraison » edited in the basket: for this order only, the account's
+    """« Adresse de livraison » edited in the basket: for this order only, the account's
     address (Mon compte) does not change [004 §III.b]. Refused for an overseas recipient."""
     _require_orderer(account)
     basket = lock_basket(account)

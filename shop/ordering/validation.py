@@ -109,7 +109,7 @@ ANSH = re.compile(r"[0-9A-Za-z][0-9A-Za-z ./_-]{0,31}")
 
 
 def _clean_ansh(value: str) -> str:
-    """ « N° ANSH à renseigner »: required (the guide asks for it at validation), kept as typed."""
+    """« N° ANSH à renseigner »: required (the guide asks for it at validation), kept as typed."""
     value = " ".join((value or "").split())
     if not value:
         raise OrderError(ANSH_REQUIRED, field="ansh_number")
