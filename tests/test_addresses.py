@@ -482,10 +482,21 @@ def test_orders_saved_before_the_billing_block_show_the_entitys(app, demo):
 
 def test_head_office_cannot_give_an_entity_a_postcode_abc(app, login_as):
     admin = login_as("siege-admin")
-    data = {"code": "S972", "name": "MGEN SECTION DE LA MARTINIQUE", "phone": "05 96 00 00 00",
-            "email": "", "overseas": "y", "delivery_address": "1 rue du Port",
-            "delivery_postcode": "ABC", "delivery_city": "FORT-DE-FRANCE", "billing_name": "",
-            "billing_address": "", "billing_postcode": "", "billing_city": "", "active": "y"}  # fmt: skip
+    data = {
+        "code": "S972",
+        "name": "MGEN SECTION DE LA MARTINIQUE",
+        "phone": "05 96 00 00 00",
+        "email": "",
+        "overseas": "y",
+        "delivery_address": "1 rue du Port",
+        "delivery_postcode": "ABC",
+        "delivery_city": "FORT-DE-FRANCE",
+        "billing_name": "",
+        "billing_address": "",
+        "billing_postcode": "",
+        "billing_city": "",
+        "active": "y",
+    }
     response = admin.post("/admin/entites/nouvelle", data)
     assert response.status_code == 400
     assert POSTCODE_MESSAGE in field_error(response.get_data(as_text=True), "delivery_postcode")
