@@ -43,6 +43,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Weekly dispatch: 0 = Monday ... 6 = Sunday.
         "SHOP_DISPATCH_WEEKDAY": int(env.get("SHOP_DISPATCH_WEEKDAY", "1")),
         "SHOP_HEAD_OFFICE_EMAIL": env.get("SHOP_HEAD_OFFICE_EMAIL", "boutique@siege.example"),
+        # « Vos contacts » [004 §VI], in every page's footer: the shop's working, logistics,
+        # and general questions. Invented defaults: set the real addresses in production.
+        "SHOP_CONTACT_SHOP": env.get("SHOP_CONTACT_SHOP", "info@boutique-imprimes.example"),
+        "SHOP_CONTACT_LOGISTICS": env.get("SHOP_CONTACT_LOGISTICS", "logistique@siege.example"),
+        "SHOP_CONTACT_GENERAL": env.get("SHOP_CONTACT_GENERAL", "communication@siege.example"),
         # Validated orders of objects on stock allowed per entity and calendar year.
         "SHOP_OBJECT_ORDERS_PER_YEAR": int(env.get("SHOP_OBJECT_ORDERS_PER_YEAR", "2")),
         # The sweeper (reminders, expiry, mail relay): how often, and whether this process

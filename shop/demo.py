@@ -207,7 +207,8 @@ def load_demo_orders() -> int:
         if step == "saved":
             continue
         validation.validate_order(
-            account, order.id, reference="", delivery=None, now=now, tz=tz,
+            account, order.id, reference="", ansh_number=f"ANSH-{n:04d}", delivery=None,
+            now=now, tz=tz,
             objects_per_year=2, contact_email="",
         )
         actor = Actor.of(logistician)

@@ -412,6 +412,7 @@ def validate():
             account,
             order_id,
             reference="",
+            ansh_number="ANSH-TEST",
             delivery=delivery,
             now=utcnow(),
             tz=shop_timezone(),
@@ -497,7 +498,8 @@ def validate_form():
 
     def form(**overrides) -> dict[str, str]:
         data = {
-            "reference": "ANSH-2026-001",
+            "reference": "REF-2026-001",
+            "ansh_number": "ANSH-2026-001",
             "delivery_name": "MGEN SECTION DE L'AIN",
             "delivery_address": "12 avenue Alsace-Lorraine",
             "delivery_postcode": "01000",
@@ -534,6 +536,7 @@ def validated_order(app, orderer, create_product, fill):
                 account,
                 order.id,
                 reference="REF-1",
+                ansh_number="ANSH-1",
                 delivery=None,
                 now=utcnow(),
                 tz=shop_timezone(),

@@ -201,7 +201,8 @@ def test_validate_is_final_and_sends_the_recap_with_the_pdf(
     assert "est validée" in page
     order = only_order()
     assert order.status is OrderStatus.VALIDATED
-    assert order.customer_reference == "ANSH-2026-001"
+    assert order.customer_reference == "REF-2026-001"
+    assert order.ansh_number == "ANSH-2026-001"
     assert order.delivery_address == "Salle 4, 12 avenue Alsace-Lorraine"
     assert reserved(app, product) == (100, 10)  # held until shipped
     with app.app_context():  # the order's address changed, not the account's
@@ -219,6 +220,7 @@ def test_validate_is_final_and_sends_the_recap_with_the_pdf(
     assert name == "commande-C0001.pdf"
     text = "".join(p.extract_text() for p in PdfReader(BytesIO(data)).pages)
     assert "Confirmation de commande" in text and "Livret Prévention « Voix »" in text
+    assert "N° ANSH : ANSH-2026-001" in text and "N° ANSH : ANSH-2026-001" in mail.body_text
 
     # No later change: validating again or modifying is refused, nothing moves.
     page = browser.post(
@@ -590,6 +592,7 @@ def test_validate_order_queues_the_confirmation_and_the_relay_attaches_the_pdf(
             db.session.get(Account, account_id),
             order_id,
             reference="",
+            ansh_number="ANSH-1",
             delivery=None,
             now=utcnow(),
             tz=shop_timezone(),

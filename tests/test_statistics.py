@@ -89,6 +89,7 @@ def place_order(app, fill):
                         account,
                         order_id,
                         reference="",
+                        ansh_number="ANSH-1",
                         delivery=None,
                         now=utcnow(),
                         tz=shop_timezone(),
@@ -641,3 +642,56 @@ def test_the_columns_stay_those_of_rule_10_in_english_too(app, two_orderers, new
         page = browser.get("/mon-compte/statistiques").get_data(as_text=True)
     assert "Order statistics" in page
     assert len(download(browser, "/mon-compte/statistiques.csv")) == 2
+
+
+def test_both_csv_formats_read_back_with_their_dialect(
+    app, make_account, create_product, place_order, new_browser
+):
+    """The guide's file (commas, decimal points) and the French Excel one (semicolons,
+    decimal commas) hold the same rows; each reads back with the csv module and its
+    separator, and its amounts parse."""
+    tote = create_product(
+        ShopKind.OBJECTS, reference="TST-SAC", name="Sac; « cabas », 1,5 L", weight_grams=500,
+        unit_price=Decimal("1.28"),
+    )  # fmt: skip
+    account = make_account("mgen-sd91", last_name="D'Ornano", first_name="Hélène")
+    place_order(account, [(tote, 3)], WINTER_DAY)
+    browser = signed_in(new_browser, "mgen-sd91")
+
+    def read(url: str):
+        with time_machine.travel(NOW, tick=False):
+            response = browser.get(url)
+            response.get_data()  # the whole stream, before the next request
+        assert response.status_code == 200
+        return response
+
+    page = read("/mon-compte/statistiques").get_data(as_text=True)
+    assert 'data-testid="statistics-export-excel"' in page and "format=excel-fr" in page
+    standard = read("/mon-compte/statistiques.csv")
+    excel = read("/mon-compte/statistiques.csv?format=excel-fr")
+
+    raw = excel.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 for Excel too
+    text = raw[3:].decode("utf-8")
+    assert text.splitlines()[0] == ";".join(HEADER)
+    excel_rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    standard_rows = read_csv(standard)
+    assert excel_rows[0] == standard_rows[0] == HEADER
+    [excel_row] = excel_rows[1:]
+    [standard_row] = standard_rows[1:]
+    assert excel_row[5] == standard_row[5] == "Sac; « cabas », 1,5 L"  # quoted, one cell
+    assert (standard_row[8], standard_row[9]) == ("1.28", "11.50")
+    assert (excel_row[8], excel_row[9]) == ("1,28", "11,50")
+    assert Decimal(standard_row[8]) == Decimal(excel_row[8].replace(",", ".")) == Decimal("1.28")
+    assert Decimal(excel_row[9].replace(",", ".")) == Decimal("11.50")
+    assert excel_row[:8] == standard_row[:8]
+
+
+def test_stream_csv_writes_decimals_the_chosen_way():
+    from shop.reporting.csvexport import EXCEL_FR, stream_csv
+
+    standard = b"".join(stream_csv(["a", "b"], [(Decimal("-1.50"), "-1.50")]))
+    excel = b"".join(stream_csv(["a", "b"], [(Decimal("-1.50"), "-1.50")], fmt=EXCEL_FR))
+    # A number of ours is written as a number; text that looks like a formula stays inert.
+    assert standard.decode("utf-8-sig").splitlines()[1] == "-1.50,'-1.50"
+    assert excel.decode("utf-8-sig").splitlines()[1] == "-1,50;'-1.50"

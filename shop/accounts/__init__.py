@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import escape
 from sqlalchemy import func, or_, select, update
 
+from shop import addresses
 from shop.accounts import audit
 from shop.clock import shop_timezone, utcnow
 from shop.errors import DomainError
@@ -276,21 +277,49 @@ def choose_password(account: Account, password: str, email: str | None = None) -
     db.session.flush()
 
 
-# Of an account, what its holder changes in "Mon compte".
-COORDINATES = ["last_name", "first_name", "email", "phone"]
+# Of an account, what its holder changes in "Mon compte" (« Coordonnées »).
+COORDINATES = addresses.Block.names()
 
 
 def update_coordinates(
-    account: Account, *, last_name: str, first_name: str, email: str, phone: str
+    account: Account,
+    *,
+    last_name: str,
+    first_name: str,
+    email: str,
+    phone: str,
+    address: str = "",
+    postcode: str = "",
+    city: str = "",
 ) -> None:
-    """ "Enregistrer les modifications" (Mon compte): the holder's own name, e-mail, phone.
+    """ "Enregistrer les modifications" (Mon compte, « Coordonnées »): the holder's own name,
+    e-mail, phone and postal address (optional, its postcode checked when given).
     Identifier, type and entity are head office's (:func:`update_account`)."""
+    block = addresses.Block(
+        last_name=last_name,
+        first_name=first_name,
+        email=email,
+        phone=phone,
+        address=address,
+        postcode=postcode,
+        city=city,
+    )
+    required = ("last_name", "first_name", "email")
+    block = addresses.clean_block(block, "", required=required)
     before = audit.snapshot(account, COORDINATES)
-    account.last_name = last_name.strip()
-    account.first_name = first_name.strip()
-    account.email = email.strip().lower()
-    account.phone = phone.strip()
+    block.copy_to(account, "")
     audit.record(account, "account.update", account, before, audit.snapshot(account, COORDINATES))
+    db.session.flush()
+
+
+def update_billing_address(account: Account, block: addresses.Block) -> None:
+    """« Adresse de facturation » of Mon compte, « Enregistrer les modifications »: the
+    account's own billing address, on its next orders (saved ones keep theirs)."""
+    block = addresses.clean_block(block, "billing_")
+    fields = addresses.Block.names("billing_")
+    before = audit.snapshot(account, fields)
+    block.copy_to(account, "billing_")
+    audit.record(account, "account.update", account, before, audit.snapshot(account, fields))
     db.session.flush()
 
 

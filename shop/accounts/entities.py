@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from shop import addresses
 from shop.accounts import audit
 from shop.errors import DomainError
 from shop.extensions import db
@@ -55,12 +56,23 @@ def _check_code_free(code: str, entity_id: int | None) -> None:
         raise _code_taken()
 
 
+def _check_contact(values: dict) -> None:
+    """Postcodes (when given), phone and e-mail as everywhere else: a postcode ``ABC`` would
+    put the entity's orders in no shipping zone."""
+    for name in ("delivery_postcode", "billing_postcode"):
+        if values[name]:
+            values[name] = addresses.clean_postcode(values[name], name)
+    values["phone"] = addresses.clean_phone(values["phone"], "phone")
+    values["email"] = addresses.clean_email(values["email"], "email")
+
+
 def save_entity(entity: Entity | None, data: EntityData, actor: Account | None) -> Entity:
     """Create the entity (``entity`` None) or change it; recorded in the audit log."""
     values = {
         name: value.strip() if isinstance(value, str) else value
         for name, value in asdict(data).items()
     }
+    _check_contact(values)
     _check_code_free(values["code"], entity.id if entity else None)
     before = audit.snapshot(entity, ENTITY_FIELDS) if entity is not None else {}
     try:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from shop import accounts
-from shop.blueprints.forms import CoordinatesForm, DeliveryForm
+from shop.addresses import Block
+from shop.blueprints.forms import BillingForm, BlockForm, CoordinatesForm, DeliveryForm
 from shop.blueprints.guards import orderer_required
 from shop.clock import utcnow
 from shop.models import DeliveryStatus, OrderStatus
@@ -19,14 +22,15 @@ from shop.web.boundary import on_refusal
 bp = Blueprint("account", __name__, url_prefix="/mon-compte")
 
 
-def _page(coordinates: CoordinatesForm | None = None, delivery: DeliveryForm | None = None):
+def _page(
+    coordinates: CoordinatesForm | None = None,
+    delivery: BlockForm | None = None,
+    billing: BlockForm | None = None,
+):
     account = current_user
-    address, postcode, city = account.delivery()
     coordinates = coordinates or CoordinatesForm(obj=account, formdata=None)
-    delivery = delivery or DeliveryForm(
-        formdata=None,
-        data={"delivery_address": address, "delivery_postcode": postcode, "delivery_city": city},
-    )
+    delivery = delivery or _filled(DeliveryForm, account.delivery_block(), "delivery_")
+    billing = billing or _filled(BillingForm, account.billing_block(), "billing_")
     now = utcnow()
     # Who orders nothing (logisticians) has no orders, addresses or allocations to see.
     orders = own_orders(account) if account.may_order else []
@@ -41,6 +45,7 @@ def _page(coordinates: CoordinatesForm | None = None, delivery: DeliveryForm | N
         allocations=allocations,
         coordinates=coordinates,
         delivery=delivery,
+        billing=billing,
         in_progress=in_progress,
         validated=validated,
         totals={o.id: order_totals(o) for o in orders},
@@ -63,18 +68,26 @@ def show():
     return _page()
 
 
+def _filled(form_class: type[BlockForm], block: Block, prefix: str) -> BlockForm:
+    return form_class(formdata=None, data={prefix + k: v for k, v in asdict(block).items()})
+
+
 @bp.post("/coordonnees")
 @login_required
 def update_coordinates():
     form = CoordinatesForm()
     if not form.validate_on_submit():
         return _page(coordinates=form), 400
+    on_refusal(form=form, render=lambda: (_page(coordinates=form), 400))
     accounts.update_coordinates(
         current_user._get_current_object(),  # not the proxy: the audit log names its type
         last_name=form.last_name.data,
         first_name=form.first_name.data,
         email=form.email.data,
         phone=form.phone.data or "",
+        address=form.address.data or "",
+        postcode=form.postcode.data or "",
+        city=form.city.data or "",
     )
     flash(_("Vos coordonnées sont enregistrées."), "success")
     return redirect(url_for("account.show"))
@@ -84,14 +97,22 @@ def update_coordinates():
 @orderer_required
 def update_delivery():
     form = DeliveryForm()
-    on_refusal(back=url_for("account.show"))  # overseas sections: their entity's address
     if not form.validate_on_submit():
         return _page(delivery=form), 400
-    update_delivery_address(
-        current_user._get_current_object(),
-        form.delivery_address.data,
-        form.delivery_postcode.data,
-        form.delivery_city.data,
-    )
+    # Overseas sections: their entity's address (a message, the page again).
+    on_refusal(form=form, render=lambda: (_page(delivery=form), 400), back=url_for("account.show"))
+    update_delivery_address(current_user._get_current_object(), form.block())
     flash(_("Votre adresse de livraison est enregistrée."), "success")
+    return redirect(url_for("account.show"))
+
+
+@bp.post("/adresse-facturation")
+@orderer_required
+def update_billing():
+    form = BillingForm()
+    if not form.validate_on_submit():
+        return _page(billing=form), 400
+    on_refusal(form=form, render=lambda: (_page(billing=form), 400))
+    accounts.update_billing_address(current_user._get_current_object(), form.block())
+    flash(_("Votre adresse de facturation est enregistrée."), "success")
     return redirect(url_for("account.show"))

@@ -1,12 +1,16 @@
-"""Mon panier: add, "Actualiser la quantité", "Supprimer", shipping and totals."""
+"""Mon panier: add, "Actualiser la quantité", "Supprimer", the delivery address, shipping and
+totals."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from shop.blueprints.forms import BasketDeliveryForm
 from shop.blueprints.guards import orderer_required
 from shop.clock import local_today
 from shop.errors import DomainError
@@ -27,13 +31,39 @@ def _quantity() -> int:
     return quantity
 
 
-@bp.get("")
-@orderer_required
-def show():
+def _page(delivery_form: BasketDeliveryForm | None = None):
     view = baskets.view_basket(
         current_user, local_today(), current_app.config["SHOP_DISPATCH_WEEKDAY"]
     )
-    return render_template("basket/show.html", view=view)
+    if delivery_form is None:
+        data = {"delivery_" + k: v for k, v in asdict(view.delivery_block).items()}
+        delivery_form = BasketDeliveryForm(formdata=None, data=data)
+    return render_template("basket/show.html", view=view, delivery_form=delivery_form)
+
+
+@bp.get("")
+@orderer_required
+def show():
+    return _page()
+
+
+@bp.post("/adresse-livraison")
+@orderer_required
+def update_delivery():
+    """« Adresse de livraison » of this order, typed in the basket (Mon compte's stays)."""
+    form = BasketDeliveryForm()
+    if not form.validate_on_submit():
+        return _page(form), 400
+    on_refusal(form=form, render=lambda: (_page(form), 400), back=url_for("basket.show"))
+    baskets.set_basket_delivery(current_user, form.block())
+    flash(
+        _(
+            "L'adresse de livraison de cette commande est enregistrée ; les frais de port "
+            "sont calculés pour cette adresse."
+        ),
+        "success",
+    )
+    return redirect(url_for("basket.show"))
 
 
 @bp.post("/ajouter")

@@ -26,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from shop import accounts
+from shop.addresses import Block
 from shop.ordering import orders
 from shop.ordering.carriers import CARRIERS
 from shop.reporting.statistics import default_period
@@ -76,19 +77,69 @@ class ChoosePasswordForm(FlaskForm):
 # --- account ---
 
 
-class CoordinatesForm(FlaskForm):
+# The guide's address block: its fields, their labels and input hints. The form checks
+# only their size; required fields, postcode, phone and e-mail are the domain's
+# (:func:`shop.addresses.clean_block`), so every page refuses ``ABC`` the same way.
+BLOCK_FIELDS = (
+    ("last_name", _l("Nom"), 80),
+    ("first_name", _l("Prénom"), 80),
+    ("email", _l("Adresse email"), 254),
+    ("phone", _l("Téléphone"), 32),
+    ("address", _l("Adresse"), 255),
+    ("postcode", _l("Code postal"), 10),
+    ("city", _l("Ville"), 120),
+)
+BLOCK_INPUTS = {
+    "email": {"type": "email", "autocomplete": "email"},
+    "phone": {"type": "tel", "autocomplete": "tel"},
+    "postcode": {"inputmode": "numeric", "autocomplete": "postal-code"},
+}
+
+
+class BlockForm(FlaskForm):
+    """A form holding one address block whose fields are named ``prefix`` + the block's."""
+
+    prefix_: str = ""
+
+    def block(self) -> Block:
+        return Block(
+            **{name: (getattr(self, self.prefix_ + name).data or "") for name in Block.names()}
+        )
+
+
+class CoordinatesForm(BlockForm):
+    """« Coordonnées »: the holder's own block (no prefix)."""
+
     last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=80)])
     first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=80)])
     email = EmailField(_l("Adresse email"), validators=[DataRequired(), Email(), Length(max=254)])
-    phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=32)])
+    phone = StringField(
+        _l("Téléphone"), validators=[Optional(), Length(max=32)], render_kw=BLOCK_INPUTS["phone"]
+    )
+    address = StringField(_l("Adresse"), validators=[Optional(), Length(max=255)])
+    postcode = StringField(
+        _l("Code postal"),
+        validators=[Optional(), Length(max=10)],
+        render_kw=BLOCK_INPUTS["postcode"],
+    )
+    city = StringField(_l("Ville"), validators=[Optional(), Length(max=120)])
     submit = SubmitField(_l("Enregistrer les modifications"))
 
 
-class DeliveryForm(FlaskForm):
-    delivery_address = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=255)])
-    delivery_postcode = StringField(_l("Code postal"), validators=[DataRequired(), Length(max=10)])
-    delivery_city = StringField(_l("Ville"), validators=[DataRequired(), Length(max=120)])
-    submit = SubmitField(_l("Enregistrer l'adresse de livraison"))
+def block_form(prefix: str, submit: str) -> type[BlockForm]:
+    form = type(f"{prefix.strip('_').title()}Form", (BlockForm,), {"prefix_": prefix})
+    for name, label, size in BLOCK_FIELDS:
+        field = StringField(
+            label, validators=[Optional(), Length(max=size)], render_kw=BLOCK_INPUTS.get(name)
+        )
+        setattr(form, prefix + name, field)
+    form.submit = SubmitField(submit)
+    return form
+
+
+DeliveryForm = block_form("delivery_", _l("Enregistrer les modifications"))
+BillingForm = block_form("billing_", _l("Enregistrer les modifications"))
+BasketDeliveryForm = block_form("delivery_", _l("Enregistrer l'adresse de livraison"))
 
 
 # --- orders ---
@@ -103,7 +154,17 @@ class ValidateForm(FlaskForm):
     delivery_address = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=255)])
     delivery_postcode = StringField(_l("Code postal"), validators=[DataRequired(), Length(max=10)])
     delivery_city = StringField(_l("Ville"), validators=[DataRequired(), Length(max=120)])
-    delivery_phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=32)])
+    delivery_phone = StringField(
+        _l("Téléphone"), validators=[Optional(), Length(max=32)], render_kw=BLOCK_INPUTS["phone"]
+    )
+    delivery_last_name = StringField(_l("Nom"), validators=[Optional(), Length(max=80)])
+    delivery_first_name = StringField(_l("Prénom"), validators=[Optional(), Length(max=80)])
+    delivery_email = StringField(
+        _l("Adresse email"),
+        validators=[Optional(), Length(max=254)],
+        render_kw=BLOCK_INPUTS["email"],
+    )
+    ansh_number = StringField(_l("N° ANSH à renseigner"), validators=[Length(max=32)])
     submit = SubmitField(_l("Valider votre commande"))
 
     def delivery(self) -> orders.DeliveryAddress:
@@ -113,6 +174,9 @@ class ValidateForm(FlaskForm):
             postcode=self.delivery_postcode.data.strip(),
             city=self.delivery_city.data.strip(),
             phone=(self.delivery_phone.data or "").strip(),
+            last_name=(self.delivery_last_name.data or "").strip(),
+            first_name=(self.delivery_first_name.data or "").strip(),
+            email=(self.delivery_email.data or "").strip(),
         )
 
 

@@ -129,6 +129,10 @@ def show(order_id: int):
             "delivery_postcode": order.delivery_postcode,
             "delivery_city": order.delivery_city,
             "delivery_phone": order.delivery_phone,
+            "delivery_last_name": order.delivery_last_name,
+            "delivery_first_name": order.delivery_first_name,
+            "delivery_email": order.delivery_email,
+            "ansh_number": order.ansh_number,
         }
     )
     return _render_order(order, form)
@@ -203,6 +207,7 @@ def validate(order_id: int):
             current_user,
             order_id,
             reference=form.reference.data or "",
+            ansh_number=form.ansh_number.data or "",
             delivery=form.delivery(),
             now=utcnow(),
             tz=shop_timezone(),

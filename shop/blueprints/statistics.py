@@ -18,7 +18,7 @@ from shop.blueprints.forms import ALL, AdminStatisticsForm, StatisticsForm
 from shop.blueprints.guards import admin_required, orderer_required
 from shop.clock import local_now, local_today, shop_timezone
 from shop.reporting.barchart import stacked_bars
-from shop.reporting.csvexport import stream_csv
+from shop.reporting.csvexport import FORMATS, STANDARD, stream_csv
 from shop.reporting.statistics import (
     EXPORT_HEADER,
     StatisticsFilter,
@@ -104,6 +104,9 @@ def _page(form: StatisticsForm, admin: bool):
         chart=chart,
         month_labels={row.month: format_date(row.month, "MMMM yyyy") for row in rows},
         export_url=url_for(endpoint + "_csv", **_query_args(period, admin)),
+        export_excel_url=url_for(
+            endpoint + "_csv", format="excel-fr", **_query_args(period, admin)
+        ),
     )
 
 
@@ -114,7 +117,8 @@ def _download(form: StatisticsForm, admin: bool):
     # The rows stream from a read-only connection of their own, after the request's
     # boundary has ended the session's transaction: on SQLite the download holds no write
     # lock.
-    body = stream_csv(EXPORT_HEADER, export_rows(period, shop_timezone()))
+    fmt = FORMATS.get(request.args.get("format", ""), STANDARD)
+    body = stream_csv(EXPORT_HEADER, export_rows(period, shop_timezone()), fmt=fmt)
     response = Response(stream_with_context(body), mimetype="text/csv")
     filename = local_now().strftime("stat%d%m%Y-%H%M%S.csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -12,6 +12,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from shop.addresses import Block
 from shop.documents import FONT, FONT_BOLD, a4_document, stylesheet
 from shop.models import Order, OrderStatus
 from shop.ordering.pricing import Totals
@@ -19,6 +20,13 @@ from shop.ordering.pricing import Totals
 
 def _money(value) -> str:
     return format_currency(value, "EUR")
+
+
+def block_text(block: Block) -> str:
+    """An address block as lines: the person, the address, the phone and e-mail."""
+    lines = [block.contact, block.address, f"{block.postcode} {block.city}".strip()]
+    lines += [" · ".join(v for v in (block.phone, block.email) if v)]
+    return "".join(line + "\n" for line in lines if line)
 
 
 def order_pdf(order: Order, totals: Totals) -> bytes:
@@ -68,10 +76,16 @@ def order_pdf(order: Order, totals: Totals) -> bytes:
                 if order.customer_reference
                 else ""
             )
+            + (
+                "\n" + _("N° ANSH : %(number)s", number=order.ansh_number)
+                if order.ansh_number
+                else ""
+            )
         ),
         Spacer(1, 4 * mm),
     ]
-    billing = order.billing_entity
+    billing_entity = order.billing_entity
+    delivery, billing = order.delivery_block, order.billing_block
     addresses = Table(
         [
             [
@@ -79,13 +93,10 @@ def order_pdf(order: Order, totals: Totals) -> bytes:
                 para(_("Informations de facturation"), styles["Heading4"]),
             ],
             [
+                para(f"{order.delivery_name}\n" + block_text(delivery)),
                 para(
-                    f"{order.delivery_name}\n{order.delivery_address}\n"
-                    f"{order.delivery_postcode} {order.delivery_city}\n{order.delivery_phone}"
-                ),
-                para(
-                    f"{billing.billing_name or billing.name}\n{billing.billing_address}\n"
-                    f"{billing.billing_postcode} {billing.billing_city}\n"
+                    f"{billing_entity.billing_name or billing_entity.name}\n"
+                    + block_text(billing)
                     + _(
                         "Commandé par %(name)s (%(identifier)s)",
                         name=order.account.full_name,

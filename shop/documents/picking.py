@@ -120,6 +120,10 @@ def picking_list_pdf(groups: list[list[Order]], now: datetime) -> bytes:
             )
             if order.customer_reference:
                 details += "\n" + _("Référence : %(ref)s", ref=order.customer_reference)
+            if order.ansh_number:
+                details += "\n" + _("N° ANSH : %(number)s", number=order.ansh_number)
+            if order.delivery_block.contact:
+                details += "\n" + _("À l'attention de %(name)s", name=order.delivery_block.contact)
             story.append(
                 KeepTogether(
                     [

@@ -12,6 +12,7 @@ from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from shop.addresses import Block
 from shop.clock import utcnow
 from shop.dbtypes import UTCDateTime, value_enum
 from shop.extensions import db
@@ -93,10 +94,28 @@ class Account(UserMixin, db.Model):
     valid_until: Mapped[date | None] = mapped_column(Date)
     # When the last invitation e-mail was queued (None: never invited).
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The holder's postal address (« Coordonnées »), optional.
+    address: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    city: Mapped[str] = mapped_column(String(120), default="", server_default="")
     # The account's own delivery address ("Mon compte"); empty means the entity's.
     delivery_address: Mapped[str] = mapped_column(String(255), default="", server_default="")
     delivery_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
     delivery_city: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # Who receives it there (« Adresse de livraison » of Mon compte); empty: the holder.
+    delivery_last_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    delivery_first_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    delivery_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    delivery_phone: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # The account's own billing address (« Adresse de facturation »); empty address: the
+    # entity's.
+    billing_last_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    billing_first_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    billing_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    billing_phone: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    billing_address: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    billing_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    billing_city: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     entity: Mapped[Entity] = relationship(lazy="joined")
     attached_entities: Mapped[list[Entity]] = relationship(
@@ -160,6 +179,36 @@ class Account(UserMixin, db.Model):
             return self.delivery_address, self.delivery_postcode, self.delivery_city
         entity = self.entity
         return entity.delivery_address, entity.delivery_postcode, entity.delivery_city
+
+    def delivery_block(self) -> Block:
+        """« Adresse de livraison » as Mon compte shows it: the account's own address (or
+        its entity's), to the holder's attention unless another person is named."""
+        address, postcode, city = self.delivery()
+        own = self.delivery_address and not self.entity.overseas
+        return Block(
+            last_name=(own and self.delivery_last_name) or self.last_name,
+            first_name=(own and self.delivery_first_name) or self.first_name,
+            email=(own and self.delivery_email) or self.email,
+            phone=(own and self.delivery_phone) or self.phone or self.entity.phone,
+            address=address,
+            postcode=postcode,
+            city=city,
+        )
+
+    def billing_block(self) -> Block:
+        """« Adresse de facturation »: the account's own, or its entity's billing address."""
+        if self.billing_address:
+            return Block.read_from(self, "billing_")
+        entity = self.entity
+        return Block(
+            last_name=self.last_name,
+            first_name=self.first_name,
+            email=entity.email or self.email,
+            phone=entity.phone,
+            address=entity.billing_address,
+            postcode=entity.billing_postcode,
+            city=entity.billing_city,
+        )
 
     def orderable_entities(self) -> list[Entity]:
         """The entities the account may order for ("Entité du destinataire"): its home

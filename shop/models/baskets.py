@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.clock import utcnow
@@ -32,6 +32,15 @@ class Basket(db.Model):
     recipient_entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
     # The entity "Mettre à jour" last checked these lines for; reset when they change.
     quota_checked_entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+    # The delivery address typed in the basket for this order only (empty address: the
+    # recipient's usual one). Forgotten when the recipient changes and at save.
+    delivery_last_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    delivery_first_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    delivery_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    delivery_phone: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    delivery_address: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    delivery_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    delivery_city: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     order: Mapped[Order | None] = relationship()
     lines: Mapped[list[BasketLine]] = relationship(

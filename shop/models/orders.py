@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shop.addresses import Block
 from shop.clock import utcnow
 from shop.dbtypes import UTCDateTime, value_enum
 from shop.extensions import db
@@ -146,6 +147,19 @@ class Order(db.Model):
     delivery_postcode: Mapped[str] = mapped_column(String(10))
     delivery_city: Mapped[str] = mapped_column(String(120))
     delivery_phone: Mapped[str] = mapped_column(String(32), default="")
+    delivery_last_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    delivery_first_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    delivery_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # « Informations de facturation » as they were when the order was saved.
+    billing_last_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    billing_first_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    billing_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    billing_phone: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    billing_address: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    billing_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    billing_city: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # « N° ANSH à renseigner », given when validating.
+    ansh_number: Mapped[str] = mapped_column(String(32), default="", server_default="")
     shipping_carrier: Mapped[str] = mapped_column(String(64))
     shipping_excl_vat: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     shipping_vat: Mapped[Decimal] = mapped_column(Numeric(10, 2))
@@ -180,6 +194,24 @@ class Order(db.Model):
             dispatch_date=self.dispatch_date,
             delivery_date=self.estimated_delivery,
             paid_by_head_office=self.shop is ShopKind.PRINTED,
+        )
+
+    @property
+    def delivery_block(self) -> Block:
+        return Block.read_from(self, "delivery_")
+
+    @property
+    def billing_block(self) -> Block:
+        """The billing address kept at save (orders saved before it was kept: the entity's)."""
+        if self.billing_address:
+            return Block.read_from(self, "billing_")
+        entity = self.billing_entity
+        return Block(
+            email=entity.email,
+            phone=entity.phone,
+            address=entity.billing_address,
+            postcode=entity.billing_postcode,
+            city=entity.billing_city,
         )
 
     @property

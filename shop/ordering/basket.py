@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shop.accounts import audit
+from shop.addresses import Block, clean_block, overseas_zone
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import Account, Basket, BasketLine, Entity, Order, Product, ShopKind
@@ -183,6 +184,7 @@ def empty_basket(account: Account) -> None:
     basket.order_id = None
     basket.recipient_entity_id = None
     basket.quota_checked_entity_id = None
+    forget_delivery(basket)
     db.session.flush()
 
 
@@ -210,7 +212,21 @@ class BasketView:
 
     @property
     def delivery(self) -> tuple[str, str, str]:
-        return delivery_address(self.account, self.delivery_entity)
+        block = self.delivery_block
+        return block.address, block.postcode, block.city
+
+    @property
+    def delivery_block(self) -> Block:
+        """« Adresse de livraison » of this basket: typed here, or the recipient's usual."""
+        return basket_delivery(self.account, self.basket, self.delivery_entity)
+
+    @property
+    def delivery_typed_here(self) -> bool:
+        return basket_has_own_delivery(self.basket, self.delivery_entity)
+
+    @property
+    def billing_block(self) -> Block:
+        return self.account.billing_block()
 
     @property
     def modifying(self) -> Order | None:
@@ -243,14 +259,14 @@ def require_address_changeable(entity: Entity, field: str | None = None) -> None
         raise BasketError(OVERSEAS_ADDRESS_FIXED, field=field)
 
 
-def update_delivery_address(account: Account, address: str, postcode: str, city: str) -> None:
-    """ "Enregistrer l'adresse de livraison" (Mon compte): where the account's own orders go."""
+def update_delivery_address(account: Account, block: Block) -> None:
+    """« Adresse de livraison » of Mon compte, « Enregistrer les modifications »: where the
+    account's own orders go, and to whose attention. Orders already saved keep theirs."""
     require_address_changeable(account.entity)
-    fields = ["delivery_address", "delivery_postcode", "delivery_city"]
+    block = clean_block(block, "delivery_")
+    fields = Block.names("delivery_")
     before = audit.snapshot(account, fields)
-    account.delivery_address = address.strip()
-    account.delivery_postcode = postcode.strip()
-    account.delivery_city = city.strip()
+    block.copy_to(account, "delivery_")
     audit.record(account, "account.update", account, before, audit.snapshot(account, fields))
     db.session.flush()
 
@@ -258,9 +274,51 @@ def update_delivery_address(account: Account, address: str, postcode: str, city:
 def delivery_address(account: Account, recipient: Entity) -> tuple[str, str, str]:
     """Where goods for this recipient go: the account's own delivery address when the
     recipient is its home entity, else the recipient entity's."""
+    block = usual_delivery(account, recipient)
+    return block.address, block.postcode, block.city
+
+
+def usual_delivery(account: Account, recipient: Entity) -> Block:
+    """The recipient's usual delivery block: the account's own (Mon compte) for its home
+    entity, else the chosen entity's address and phone (the person is to be typed)."""
     if recipient.id == account.entity_id:
-        return account.delivery()
-    return recipient.delivery_address, recipient.delivery_postcode, recipient.delivery_city
+        return account.delivery_block()
+    return Block(
+        email=recipient.email,
+        phone=recipient.phone,
+        address=recipient.delivery_address,
+        postcode=recipient.delivery_postcode,
+        city=recipient.delivery_city,
+    )
+
+
+def basket_has_own_delivery(basket: Basket | None, recipient: Entity) -> bool:
+    return basket is not None and bool(basket.delivery_address) and not recipient.overseas
+
+
+def basket_delivery(account: Account, basket: Basket | None, recipient: Entity) -> Block:
+    """Where this basket's order will go: the address typed in the basket for this order
+    (never for an overseas section), else the recipient's usual one."""
+    if basket_has_own_delivery(basket, recipient):
+        return Block.read_from(basket, "delivery_")
+    return usual_delivery(account, recipient)
+
+
+def forget_delivery(basket: Basket) -> None:
+    Block().copy_to(basket, "delivery_")
+
+
+def set_basket_delivery(account: Account, block: Block) -> Block:
+    """« Adresse de livraison » edited in the basket: for this order only, the account's
+    address (Mon compte) does not change [004 §III.b]. Refused for an overseas recipient."""
+    _require_orderer(account)
+    basket = lock_basket(account)
+    recipient = recipient_entity(account, basket)
+    require_address_changeable(recipient, field="delivery_address")
+    block = clean_block(block, "delivery_")
+    block.copy_to(basket, "delivery_")
+    db.session.flush()
+    return block
 
 
 def recipient_entity(account: Account, basket: Basket) -> Entity:
@@ -274,14 +332,14 @@ def recipient_entity(account: Account, basket: Basket) -> Entity:
 
 
 def view_basket(account: Account, today: date, dispatch_weekday: int) -> BasketView:
-    """The basket priced, with its shipping estimate to the recipient entity."""
+    """The basket priced, with its shipping estimate to its delivery address's zone."""
     basket = find_basket(account)
     items = list(basket.lines) if basket else []
     recipient = recipient_entity(account, basket) if basket is not None else account.entity
     shipping = None
     if items:
         weight = sum(line.product.weight_grams * line.quantity for line in items)
-        shipping = estimate_shipping(
-            basket.shop, weight, recipient.overseas, today, dispatch_weekday
-        )
+        postcode = basket_delivery(account, basket, recipient).postcode
+        overseas = overseas_zone(postcode, recipient.overseas)
+        shipping = estimate_shipping(basket.shop, weight, overseas, today, dispatch_weekday)
     return BasketView(basket, compute_totals(items, shipping), recipient, account)

@@ -20,6 +20,7 @@ from flask_babel import lazy_ngettext as _nl
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import selectinload
 
+from shop.addresses import Block, overseas_zone
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import (
@@ -34,7 +35,9 @@ from shop.models import (
 )
 from shop.ordering import workflow
 from shop.ordering.basket import (
-    delivery_address,
+    basket_delivery,
+    basket_has_own_delivery,
+    forget_delivery,
     lock_basket,
     recipient_entity,
     require_shop,
@@ -92,11 +95,29 @@ ALL_AT_ZERO = _l(
 
 @dataclass(frozen=True)
 class DeliveryAddress:
+    """The delivery block of « Valider votre commande »: the recipient's name and the
+    guide's block (Nom, Prénom, Adresse email, Téléphone, Adresse, Code postal, Ville)."""
+
     name: str
     address: str
     postcode: str
     city: str
     phone: str
+    last_name: str = ""
+    first_name: str = ""
+    email: str = ""
+
+    @property
+    def block(self) -> Block:
+        return Block(
+            last_name=self.last_name,
+            first_name=self.first_name,
+            email=self.email,
+            phone=self.phone,
+            address=self.address,
+            postcode=self.postcode,
+            city=self.city,
+        )
 
 
 def validation_deadline(saved_at: datetime, tz: ZoneInfo) -> datetime:
@@ -254,8 +275,16 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     if quota.lowered:
         raise QuotaExceeded(_l("Votre commande n'a pas été enregistrée."), quota)
 
+    # Where it goes: typed in the basket, else the recipient's usual address; a modified
+    # order sent to the same entity keeps its own (see below).
+    keep_address = order is not None and order.entity_id == recipient.id
+    if basket_has_own_delivery(basket, recipient) or not keep_address:
+        delivery = basket_delivery(account, basket, recipient)
+    else:
+        delivery = order.delivery_block
     weight = sum(products[pid].weight_grams * quantity for pid, quantity in wanted.items())
-    shipping = estimate_shipping(shop, weight, recipient.overseas, today, dispatch_weekday)
+    overseas = overseas_zone(delivery.postcode, recipient.overseas)
+    shipping = estimate_shipping(shop, weight, overseas, today, dispatch_weekday)
     new = order is None
     if order is None:
         order = Order(
@@ -270,14 +299,9 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
             reminder_due_at=reminder_time(deadline, tz),
         )
         db.session.add(order)
-    if order.entity_id != recipient.id or order.delivery_address is None:
-        # A new order, or a modified one sent elsewhere: deliver to the recipient.
-        address, postcode, city = delivery_address(account, recipient)
-        order.delivery_name = recipient.name
-        order.delivery_address = address
-        order.delivery_postcode = postcode
-        order.delivery_city = city
-        order.delivery_phone = recipient.phone
+    order.delivery_name = recipient.name
+    delivery.copy_to(order, "delivery_")
+    account.billing_block().copy_to(order, "billing_")
     order.shop = shop
     order.entity = recipient
     order.shipping_carrier = shipping.carrier
@@ -311,6 +335,7 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     basket.order_id = None  # the next basket starts afresh, for the account's own entity
     basket.recipient_entity_id = None
     basket.quota_checked_entity_id = None
+    forget_delivery(basket)
     db.session.flush()
     return order
 
@@ -374,6 +399,8 @@ def update_recipient(
 def _fit_to_quota(account: Account, basket, entity: Entity, result: QuotaResult) -> None:
     """Send the basket to ``entity`` with its lines lowered to what the quota allows; the
     basket remembers it was checked for this entity."""
+    if entity.id != recipient_entity(account, basket).id:
+        forget_delivery(basket)  # the chosen entity's address comes, still editable
     basket.recipient_entity_id = None if entity.id == account.entity_id else entity.id
     for line in basket.lines:
         line.quantity = result.quantities.get(line.product_id, 0)
@@ -463,6 +490,9 @@ def start_modification(account: Account, order_id: int, now: datetime) -> Order:
     # The order's recipient comes back with it, already checked.
     basket.recipient_entity_id = None if order.entity_id == account.entity_id else order.entity_id
     basket.quota_checked_entity_id = order.entity_id
+    forget_delivery(basket)
+    if not order.entity.overseas:  # its delivery address comes back with it, editable
+        order.delivery_block.copy_to(basket, "delivery_")
     db.session.flush()
     return order
 

@@ -1,7 +1,8 @@
 """Shipping estimate: carrier, fee from weight and zone, delivery date from the weekly dispatch.
 
 Head office pays the shipping of printed material, so its fee is always zero. Objects pay a
-fee by weight bracket and zone (metropolitan France or overseas).
+fee by weight bracket and zone (metropolitan France or overseas), the zone of the delivery
+address's postcode (:func:`shop.addresses.overseas_zone`).
 """
 
 from __future__ import annotations
@@ -84,14 +85,15 @@ def zone_fee(zone: Zone, weight_grams: int) -> Decimal:
     return money(last_fee + extra * zone.per_extra_kg)
 
 
-def estimate_shipping(
-    shop: ShopKind, weight_grams: int, overseas: bool, today: date, dispatch_weekday: int
+def reestimate_fee(
+    shop: ShopKind, weight_grams: int, overseas: bool, dispatch: date
 ) -> ShippingEstimate:
+    """The estimate again for another zone (a delivery address changed at validation),
+    keeping the dispatch already planned."""
     zone = OVERSEAS if overseas else METROPOLE
     free = shop is ShopKind.PRINTED
     fee = Decimal("0.00") if free else zone_fee(zone, weight_grams)
     vat = money(fee * SHIPPING_VAT_RATE / 100)
-    dispatch = next_dispatch(today, dispatch_weekday)
     return ShippingEstimate(
         carrier=zone.carrier,
         fee_excl_vat=fee,
@@ -101,3 +103,9 @@ def estimate_shipping(
         delivery_date=add_working_days(dispatch, zone.transit_working_days),
         paid_by_head_office=free,
     )
+
+
+def estimate_shipping(
+    shop: ShopKind, weight_grams: int, overseas: bool, today: date, dispatch_weekday: int
+) -> ShippingEstimate:
+    return reestimate_fee(shop, weight_grams, overseas, next_dispatch(today, dispatch_weekday))

@@ -3,11 +3,14 @@ confirmation is queued (its PDF is made by the relay when it sends, never here).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from shop.addresses import REQUIRED, clean_block, overseas_zone
 from shop.extensions import db
 from shop.models import Account, DeliveryStatus, InvoiceStatus, Order, OrderLine, ShopKind
 from shop.notifications import queue_email
@@ -24,6 +27,7 @@ from shop.ordering.orders import (
     require_open,
 )
 from shop.ordering.reservations import lock_products
+from shop.ordering.shipping import reestimate_fee
 from shop.quota import may_validate_another
 from shop.quota.store import validated_object_orders
 
@@ -33,6 +37,7 @@ def validate_order(
     order_id: int,
     *,
     reference: str,
+    ansh_number: str,
     delivery: DeliveryAddress | None,
     now: datetime,
     tz: ZoneInfo,
@@ -63,13 +68,10 @@ def validate_order(
         raise OrderExpired(expired_message(order))
     if order.shop is ShopKind.OBJECTS:
         _check_yearly_object_orders(order, now, tz, objects_per_year, contact_email)
+    ansh_number = _clean_ansh(ansh_number)
     if delivery is not None and _delivery_changed(order, delivery):
         require_address_changeable(order.entity, field="delivery_address")
-        order.delivery_name = delivery.name
-        order.delivery_address = delivery.address
-        order.delivery_postcode = delivery.postcode
-        order.delivery_city = delivery.city
-        order.delivery_phone = delivery.phone
+        _deliver_elsewhere(order, delivery)
     # Last of the checks: the counter row stays locked until the commit, and every
     # validation in the shop queues on it.
     order.validated_number = next_validated_number()
@@ -77,6 +79,7 @@ def validate_order(
     order.invoice_status = InvoiceStatus.AWAITING_INVOICE
     order.validated_at = now
     order.customer_reference = reference.strip()
+    order.ansh_number = ansh_number
     workflow.apply(order, "validate", workflow.Actor.of(account), now)
     if basket.order_id == order.id:  # a modification left pending: the order is now final
         basket.lines.clear()
@@ -96,21 +99,45 @@ def validate_order(
     return order
 
 
+ANSH_REQUIRED = _l("Renseignez le N° ANSH de la commande.")
+ANSH_INVALID = _l(
+    "N° ANSH non valide : 32 caractères au plus, lettres, chiffres, espaces, tirets, points "
+    "ou barres obliques."
+)
+ANSH = re.compile(r"[0-9A-Za-z][0-9A-Za-z ./_-]{0,31}")
+
+
+def _clean_ansh(value: str) -> str:
+    """« N° ANSH à renseigner »: required (the guide asks for it at validation), kept as typed."""
+    value = " ".join((value or "").split())
+    if not value:
+        raise OrderError(ANSH_REQUIRED, field="ansh_number")
+    if not ANSH.fullmatch(value):
+        raise OrderError(ANSH_INVALID, field="ansh_number")
+    return value
+
+
 def _delivery_changed(order: Order, delivery: DeliveryAddress) -> bool:
-    current = (
-        order.delivery_name,
-        order.delivery_address,
-        order.delivery_postcode,
-        order.delivery_city,
-        order.delivery_phone,
-    )
-    return current != (
-        delivery.name,
-        delivery.address,
-        delivery.postcode,
-        delivery.city,
-        delivery.phone,
-    )
+    return (order.delivery_name, order.delivery_block) != (delivery.name.strip(), delivery.block)
+
+
+def _deliver_elsewhere(order: Order, delivery: DeliveryAddress) -> None:
+    """The delivery address changed for this order: checked, kept, and its shipping
+    estimated again for the new address's zone (« Cette adresse sert de base au calcul des
+    frais de port »), so the totals, PDF and e-mail show the new fee."""
+    block = clean_block(delivery.block, "delivery_")
+    name = delivery.name.strip()
+    if not name:
+        raise OrderError(REQUIRED, field="delivery_name")
+    order.delivery_name = name[:160]
+    block.copy_to(order, "delivery_")
+    weight = sum(line.product.weight_grams * line.quantity for line in order.lines)
+    overseas = overseas_zone(block.postcode, order.entity.overseas)
+    shipping = reestimate_fee(order.shop, weight, overseas, order.dispatch_date)
+    order.shipping_carrier = shipping.carrier
+    order.shipping_excl_vat = shipping.fee_excl_vat
+    order.shipping_vat = shipping.vat
+    order.estimated_delivery = shipping.delivery_date
 
 
 def _check_yearly_object_orders(

@@ -81,8 +81,9 @@ def test_save_quote_pdf_modify_validate_and_find_the_order(app, demo, page: Page
     ).to_contain_text("8")
     assert reserved(app, "CARTE-VOEUX") == 8
 
-    # Validate, with a reference.
-    page.get_by_label("Votre référence pour cette commande (facultatif)").fill("ANSH 2026-42")
+    # Validate, with the N° ANSH and a reference.
+    page.get_by_label("N° ANSH à renseigner").fill("ANSH 2026-42")
+    page.get_by_label("Votre référence pour cette commande (facultatif)").fill("REF-42")
     page.get_by_role("button", name="Valider votre commande").click()
     expect(page.get_by_text(f"Votre commande {number} est validée")).to_be_visible()
     expect(page.get_by_test_id("order-status")).to_have_text("Validée")
