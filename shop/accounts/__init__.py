@@ -75,7 +75,9 @@ def update_account(account: Account, data: AccountData) -> None:
 
 
 def _check_identifier_free(identifier: str) -> None:
-    taken = db.session.scalar(select(Account.id).where(Account.identifier == identifier))
+    taken = db.session.scalar(
+        select(Account.id).where(func.lower(Account.identifier) == func.lower(identifier))
+    )
     if taken is not None:
         raise DomainError(_l("Cet identifiant est déjà utilisé."), field="identifier")
 
@@ -319,7 +321,9 @@ def authenticate(identifier: str, password: str, now: datetime) -> SignIn:
     one that reaches the limit locks the account.
     """
     account = db.session.scalar(
-        select(Account).where(Account.identifier == normalise_identifier(identifier))
+        select(Account).where(
+            func.lower(Account.identifier) == func.lower(normalise_identifier(identifier))
+        )
     )
     if account is None or not account.active or account.password_hash is None:
         return SignIn(refusal=DomainError(WRONG_CREDENTIALS))

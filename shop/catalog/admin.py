@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -98,8 +98,17 @@ def check_product_data(data: ProductData, product_id: int | None = None) -> None
     if data.monthly_quota is not None and data.monthly_quota < 0:
         raise DomainError(_("Le quota mensuel doit être positif ou nul."), field="monthly_quota")
     check_monthly_quota(data.monthly_quota)
+    _check_reference_free(reference, product_id)
+
+
+def _check_reference_free(reference: str, product_id: int | None) -> None:
+    """References are unique whatever the case, as the database's index on
+    ``lower(reference)`` says (two admins may pass this check at once: see _flush_product)."""
     duplicate = db.session.scalar(
-        select(Product.id).where(Product.reference == reference, Product.id != (product_id or 0))
+        select(Product.id).where(
+            func.lower(Product.reference) == func.lower(reference),
+            Product.id != (product_id or 0),
+        )
     )
     if duplicate is not None:
         raise _reference_taken()

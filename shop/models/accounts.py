@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -152,3 +152,8 @@ class Account(UserMixin, db.Model):
         """The home entity first, then the other sections attached to the account."""
         others = [e for e in self.attached_entities if e.id != self.entity_id]
         return [self.entity, *others]
+
+
+# Identifiers are stored lowercase; the database also refuses two that differ only by case,
+# whatever wrote them (a script, a future import).
+Index("uq_accounts_identifier_lower", func.lower(Account.identifier), unique=True)
