@@ -4,10 +4,15 @@ pasted; and every number of the admin forms says its real bounds when refused.""
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+
+from shop import accounts
+from shop.extensions import db
+from shop.models import Account, OutboxMessage
 
 SITE = "http://localhost"
 
@@ -92,3 +97,52 @@ def test_the_language_and_basket_forms_stay_on_this_site(login_as, create_produc
     assert added.status_code == 302
     assert as_a_browser_reads(added.headers["Location"]) == ("http", "localhost")
     assert added.headers["Location"] == "/panier"
+
+
+# --- invitations ------------------------------------------------------------------------
+
+
+def test_an_activated_account_is_sent_no_invitation_and_offered_none(app, login_as, account_id):
+    admin = login_as("siege-admin")
+    target = account_id("mgen-ar01")  # activated: it has a password
+    page = admin.get(f"/admin/comptes/{target}").get_data(as_text=True)
+    assert "Renvoyer l" not in html.unescape(page)
+    response = admin.post(f"/admin/comptes/{target}/invitation", follow_redirects=True)
+    assert "Ce compte est déjà activé" in html.unescape(response.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.query(OutboxMessage).count() == 0
+
+
+def test_an_activation_link_cannot_change_an_activated_account(app, demo, browser, account_id):
+    """Even a link made for it (as the shop once sent): its e-mail and password stay."""
+    target = account_id("mgen-ar01")
+    with app.app_context():
+        account = db.session.get(Account, target)
+        token = accounts.make_token(account, accounts.ACTIVATION)
+        before = (account.email, account.password_hash)
+    assert browser.get(f"/mot-de-passe/{token}").status_code == 400
+    response = browser.post(
+        f"/mot-de-passe/{token}",
+        {"email": "pirate@evil.example", "password": "x" * 16, "confirm": "x" * 16},
+    )
+    assert response.status_code == 400
+    with app.app_context():
+        account = db.session.get(Account, target)
+        assert (account.email, account.password_hash) == before
+
+
+def test_an_activation_link_still_activates_a_new_account(app, demo, browser, account_id):
+    target = account_id("mgen-ar01")
+    with app.app_context():
+        account = db.session.get(Account, target)
+        account.password_hash = None  # invited, not yet activated
+        db.session.commit()
+        token = accounts.make_token(account, accounts.ACTIVATION)
+    response = browser.post(
+        f"/mot-de-passe/{token}",
+        {"email": "nouvelle@example.org", "password": "x" * 16, "confirm": "x" * 16},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        account = db.session.get(Account, target)
+        assert account.email == "nouvelle@example.org" and account.check_password("x" * 16)

@@ -125,6 +125,10 @@ def account_from_token(token: str, purpose: str) -> Account | None:
     account = db.session.get(Account, account_id) if isinstance(account_id, int) else None
     if account is None or not account.active or account.password_fingerprint() != fingerprint:
         return None
+    if purpose == ACTIVATION and account.activated:
+        # An activation link may change the e-mail address: never for an account in use,
+        # whose holder resets a password with "Mot de passe oublié" instead.
+        return None
     return account
 
 
