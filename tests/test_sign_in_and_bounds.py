@@ -146,3 +146,21 @@ def test_an_activation_link_still_activates_a_new_account(app, demo, browser, ac
     with app.app_context():
         account = db.session.get(Account, target)
         assert account.email == "nouvelle@example.org" and account.check_password("x" * 16)
+
+
+# --- « Mot de passe oublié » ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "mgen-sd01@boutique.example ",
+        "  MGEN-SD01@Boutique.Example\t",
+        "\nmgen-sd01@boutique.example",
+    ],
+)
+def test_a_forgotten_password_takes_the_address_as_pasted(demo, browser, outbox, typed):
+    response = browser.post("/mot-de-passe-oublie", {"email": typed})
+    assert response.status_code == 302
+    [mail] = outbox("password-reset")
+    assert mail.recipient == "mgen-sd01@boutique.example"

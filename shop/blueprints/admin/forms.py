@@ -36,7 +36,7 @@ from wtforms.validators import (
 
 from shop import accounts
 from shop.accounts.entities import EntityData, all_entities
-from shop.blueprints.forms import FrenchDateField
+from shop.blueprints.forms import FrenchDateField, strip
 from shop.catalog import admin as catalog_admin
 from shop.models import AccountType, ShopKind
 from shop.quota.admin import MAX_MONTHLY_QUOTA
@@ -123,6 +123,7 @@ def _int_or_none(value):
 class AccountForm(FlaskForm):
     identifier = StringField(
         _l("Identifiant"),
+        filters=[strip],
         validators=[
             DataRequired(),
             Length(max=64),
@@ -135,7 +136,11 @@ class AccountForm(FlaskForm):
     account_type = SelectField(_l("Type de compte"))
     last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=80)])
     first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=80)])
-    email = EmailField(_l("Adresse email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Adresse email"),
+        filters=[strip],
+        validators=[DataRequired(), Email(), Length(max=254)],
+    )
     phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=32)])
     entity_id = SelectField(_l("Entité"), coerce=int)
     attached_entity_ids = CheckboxListField(_l("Entités rattachées"), coerce=int)
@@ -177,7 +182,9 @@ class EntityForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("Nom de l'entité"), validators=[DataRequired(), Length(max=160)])
     phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=32)])
-    email = EmailField(_l("Adresse email"), validators=[Optional(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Adresse email"), filters=[strip], validators=[Optional(), Email(), Length(max=254)]
+    )
     overseas = BooleanField(_l("Section d'outre-mer (adresse de livraison non modifiable)"))
     delivery_address = StringField(_l("Adresse"), validators=[Length(max=255)])
     delivery_postcode = StringField(_l("Code postal"), validators=[Length(max=10)])
