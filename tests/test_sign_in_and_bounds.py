@@ -9,10 +9,11 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from sqlalchemy import select
 
 from shop import accounts
 from shop.extensions import db
-from shop.models import Account, OutboxMessage
+from shop.models import Account, Category, OutboxMessage, Product
 
 SITE = "http://localhost"
 
@@ -164,3 +165,86 @@ def test_a_forgotten_password_takes_the_address_as_pasted(demo, browser, outbox,
     assert response.status_code == 302
     [mail] = outbox("password-reset")
     assert mail.recipient == "mgen-sd01@boutique.example"
+
+
+# --- numbers of the admin forms say their bounds -----------------------------------------
+
+
+def readable(response) -> str:
+    """The page's text with every kind of space as a plain one (French numbers use narrow
+    no-break spaces)."""
+    return re.sub(r"[\u00a0\u202f]", " ", html.unescape(response.get_data(as_text=True)))
+
+
+def product_form(app, **values) -> dict:
+    with app.app_context():
+        category_id = db.session.scalar(select(Category.id).order_by(Category.id))
+    return {
+        "reference": "IMP-BORNES",
+        "name": "Dépliant",
+        "category_id": str(category_id),
+        "unit_price": "1,00",
+        "vat_rate": "20",
+        "min_quantity": "1",
+        "max_quantity": "10",
+        "quantity_step": "1",
+        "weight_grams": "10",
+        "monthly_quota": "",
+        "active": "y",
+    } | values
+
+
+@pytest.mark.parametrize(
+    "field, typed, message",
+    [
+        ("unit_price", "99999999999", "Le prix unitaire HT ne peut dépasser 99 999 999,99 €."),
+        ("unit_price", "99 999 999 999", "Le prix unitaire HT ne peut dépasser 99 999 999,99 €."),
+        ("unit_price", "100000000,00", "Le prix unitaire HT ne peut dépasser 99 999 999,99 €."),
+        ("unit_price", "-1", "Le prix unitaire HT doit être un montant positif ou nul."),
+        ("vat_rate", "1000000", "Le taux de TVA doit être compris entre 0 et 100 (100 exclu)."),
+        ("min_quantity", "2000000000", "La quantité minimale ne peut dépasser 1 000 000 000."),
+        ("max_quantity", "1000000001", "La quantité maximale ne peut dépasser 1 000 000 000."),
+        ("quantity_step", "99999999999", "Le pas de quantité ne peut dépasser 1 000 000 000."),
+        (
+            "weight_grams",
+            "12345678901234567890",
+            "Le poids ne peut dépasser 1 000 000 000 grammes.",
+        ),
+        (
+            "monthly_quota",
+            "1000000001",
+            "Le quota mensuel doit être un nombre entier de 0 à 1 000 000 000.",
+        ),
+    ],
+)
+def test_a_number_beyond_its_bound_is_told_the_bound(app, login_as, field, typed, message):
+    admin = login_as("siege-admin")
+    response = admin.post("/admin/produits/nouveau", product_form(app, **{field: typed}))
+    assert response.status_code in (200, 400)
+    page = readable(response)
+    assert message in page
+    assert f'id="{field}-error"' in page
+    with app.app_context():
+        assert db.session.query(Product).filter_by(reference="IMP-BORNES").count() == 0
+
+
+def test_a_stock_movement_beyond_its_bound_is_told_the_bound(app, login_as, create_product):
+    product_id = create_product(stock=10)
+    admin = login_as("siege-admin")
+    response = admin.post(
+        f"/admin/stock/{product_id}", {"delta": "-2000000000", "reason": "Inventaire"}
+    )
+    assert "La quantité doit être comprise entre -1 000 000 000 et 1 000 000 000." in readable(
+        response
+    )
+    with app.app_context():
+        assert db.session.get(Product, product_id).stock_on_hand == 10
+
+
+def test_a_quota_beyond_its_bound_is_told_the_bound(app, login_as, create_product):
+    product_id = create_product()
+    admin = login_as("siege-admin")
+    response = admin.post(f"/admin/quotas/{product_id}", {"monthly_quota": "5000000000"})
+    assert "un nombre entier de 0 à 1 000 000 000 est attendu" in readable(response)
+    with app.app_context():
+        assert db.session.get(Product, product_id).monthly_quota is None
