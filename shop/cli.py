@@ -14,7 +14,7 @@ import contextlib
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shop.extensions import db
 
@@ -48,7 +48,7 @@ def create_admin(identifier: str, email: str, first_name: str, last_name: str, p
     from shop.errors import DomainError
     from shop.models import AccountType, Entity
 
-    head_office = db.session.scalar(select(Entity).where(Entity.code == "SIEGE"))
+    head_office = db.session.scalar(select(Entity).where(func.lower(Entity.code) == "siege"))
     if head_office is None:
         head_office = Entity(code="SIEGE", name="SIÈGE")
         db.session.add(head_office)

@@ -94,7 +94,7 @@ def test_one_maximum_monthly_quota_on_the_product_form_and_the_quotas_page(
     assert stored() == (MAX_MONTHLY_QUOTA, MAX_MONTHLY_QUOTA)
     # ... one more is refused everywhere, with a message, and changes nothing.
     refused = admin.post(f"/admin/produits/{product}", product_form(app, product, beyond))
-    assert "Le quota mensuel doit être positif ou nul." in text(refused)
+    assert "Le quota mensuel doit être un nombre entier de 0 à" in text(refused)
     page = admin.post(f"/admin/quotas/{product}", {"monthly_quota": beyond}, follow_redirects=True)
     assert "Quantité non valide" in text(page)
     page = admin.post(

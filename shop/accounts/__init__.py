@@ -76,7 +76,9 @@ def update_account(account: Account, data: AccountData) -> None:
 
 
 def _check_identifier_free(identifier: str) -> None:
-    taken = db.session.scalar(select(Account.id).where(Account.identifier == identifier))
+    taken = db.session.scalar(
+        select(Account.id).where(func.lower(Account.identifier) == func.lower(identifier))
+    )
     if taken is not None:
         raise DomainError(_l("Cet identifiant est déjà utilisé."), field="identifier")
 
@@ -123,6 +125,10 @@ def account_from_token(token: str, purpose: str) -> Account | None:
         return None
     account = db.session.get(Account, account_id) if isinstance(account_id, int) else None
     if account is None or not account.active or account.password_fingerprint() != fingerprint:
+        return None
+    if purpose == ACTIVATION and account.activated:
+        # An activation link may change the e-mail address: never for an account in use,
+        # whose holder resets a password with "Mot de passe oublié" instead.
         return None
     return account
 
@@ -348,7 +354,9 @@ def authenticate(identifier: str, password: str, now: datetime) -> SignIn:
     one that reaches the limit locks the account.
     """
     account = db.session.scalar(
-        select(Account).where(Account.identifier == normalise_identifier(identifier))
+        select(Account).where(
+            func.lower(Account.identifier) == func.lower(normalise_identifier(identifier))
+        )
     )
     if account is None or not account.active or account.password_hash is None:
         return SignIn(refusal=DomainError(WRONG_CREDENTIALS))

@@ -1,7 +1,8 @@
 """Entities (sections, head office): head office creates and edits them, with an audit entry.
 
-An entity's code is unique: two admins giving one code at the same instant end with one
-entity and, for the second, the message beside the code field.
+An entity's code is unique whatever its case (``s001`` is ``S001``): two admins giving one
+code at the same instant end with one entity and, for the second, the message beside the code
+field.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from shop import addresses
@@ -49,8 +50,12 @@ def _code_taken() -> DomainError:
 
 
 def _check_code_free(code: str, entity_id: int | None) -> None:
+    """Codes are unique whatever the case (``s001`` is ``S001``), as the database's index on
+    ``lower(code)`` says: the database folds both sides, so both agree."""
     duplicate = db.session.scalar(
-        select(Entity.id).where(Entity.code == code, Entity.id != (entity_id or 0))
+        select(Entity.id).where(
+            func.lower(Entity.code) == func.lower(code), Entity.id != (entity_id or 0)
+        )
     )
     if duplicate is not None:
         raise _code_taken()

@@ -20,7 +20,8 @@ Matching a line to an existing account, first rule that applies:
 
 Otherwise the line creates an account; a generated identifier already used by another
 person gets the first free numeric suffix. Empty optional values in the file (phone,
-attached entities, mandate dates) never clear what the account already has.
+attached entities, mandate dates) never clear what the account already has. Entity codes,
+identifiers and e-mails are compared without case, as the database keeps them unique.
 """
 
 from __future__ import annotations
@@ -206,6 +207,12 @@ class Row:
         return f"{self.first_name} {self.last_name}".strip()
 
 
+def code_key(code: str) -> str:
+    """An entity code as the file and the database are compared: without case (the database
+    refuses two codes that differ only by case), without surrounding spaces."""
+    return code.strip().lower()
+
+
 def read_rows(data: bytes, entities_by_code: dict[str, Entity]) -> list[Row]:
     """Decode, split and check every line; raises RosterFileError for the file as a whole."""
     if len(data) > MAX_BYTES:
@@ -306,19 +313,19 @@ def _parse_row(row: Row, entities_by_code: dict[str, Entity]) -> None:
             errors.append(_("type de compte inconnu : « %(value)s »", value=raw["account_type"]))
 
     if raw.get("entity"):
-        row.entity = entities_by_code.get(raw["entity"].upper())
+        row.entity = entities_by_code.get(code_key(raw["entity"]))
         if row.entity is None:
             errors.append(_("entité inconnue : « %(value)s »", value=raw["entity"]))
 
     codes = [c for c in re.split(r"[|\s]+", raw.get("attached", "")) if c]
     if codes:
-        unknown = [c for c in codes if c.upper() not in entities_by_code]
+        unknown = [c for c in codes if code_key(c) not in entities_by_code]
         if unknown:
             errors.append(
                 _("entité(s) rattachée(s) inconnue(s) : %(codes)s", codes=", ".join(unknown))
             )
         else:
-            row.attached = sorted({entities_by_code[c.upper()].id for c in codes})
+            row.attached = sorted({entities_by_code[code_key(c)].id for c in codes})
 
     if raw.get("phone"):
         row.phone = raw["phone"]
@@ -401,12 +408,12 @@ def _load(lock: bool) -> _State:
     by_base: dict[str, list[Account]] = defaultdict(list)
     for account in accounts:
         by_email[account.email.lower()].append(account)
-        by_base[_base_of(account.identifier)].append(account)
+        by_base[_base_of(account.identifier.lower())].append(account)
     return _State(
-        entities_by_code={e.code.upper(): e for e in entities},
+        entities_by_code={code_key(e.code): e for e in entities},
         entities_by_id={e.id: e for e in entities},
         accounts=list(accounts),
-        by_identifier={a.identifier: a for a in accounts},
+        by_identifier={a.identifier.lower(): a for a in accounts},
         by_email=by_email,
         by_base=by_base,
         attached=attached,

@@ -37,6 +37,12 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 ALL = ""  # the value of a drop-down's "Tous …" option
 
 
+def strip(value):
+    """A field filter: what was typed without the spaces around it (a pasted address often
+    ends with one, which the e-mail check would refuse)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 # --- auth ---
 
 
@@ -49,7 +55,9 @@ class LoginForm(FlaskForm):
 
 class ForgotForm(FlaskForm):
     email = EmailField(
-        _l("Votre adresse email"), validators=[DataRequired(), Email(), Length(max=254)]
+        _l("Votre adresse email"),
+        filters=[strip],
+        validators=[DataRequired(), Email(), Length(max=254)],
     )
     submit = SubmitField(_l("Envoyer la demande"))
 
@@ -58,6 +66,7 @@ class ChoosePasswordForm(FlaskForm):
     # Activation only: the person may change the e-mail address of reference.
     email = EmailField(
         _l("Votre adresse email de référence"),
+        filters=[strip],
         validators=[Optional(), Email(), Length(max=254)],
     )
     password = PasswordField(
@@ -112,7 +121,11 @@ class CoordinatesForm(BlockForm):
 
     last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=80)])
     first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=80)])
-    email = EmailField(_l("Adresse email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Adresse email"),
+        filters=[strip],
+        validators=[DataRequired(), Email(), Length(max=254)],
+    )
     phone = StringField(
         _l("Téléphone"), validators=[Optional(), Length(max=32)], render_kw=BLOCK_INPUTS["phone"]
     )

@@ -15,7 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -27,10 +28,12 @@ from shop.models import Account, Category, Product, ShopKind, StockMovement
 from shop.models.catalog import CENT
 from shop.ordering.reservations import lock_products, reclaim_expired
 from shop.quota.admin import check_monthly_quota
+from shop.templating import decimal, money
 
 # Largest whole number accepted anywhere (stock, quantities, weight): fits an INTEGER column.
 MAX_NUMBER = 1_000_000_000
 MAX_PRICE = Decimal("99999999.99")  # Numeric(10, 2)
+PRICE_TOO_HIGH = _l("Le prix unitaire HT ne peut dépasser %(max)s.")
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 UPLOAD_PREFIX = "uploads/products/"
 
@@ -72,10 +75,12 @@ def check_product_data(data: ProductData, product_id: int | None = None) -> None
         raise DomainError(_("Indiquez le nom du produit."), field="name")
     if db.session.get(Category, data.category_id) is None:
         raise DomainError(_("Choisissez une catégorie."), field="category_id")
-    if not Decimal("0") <= data.unit_price <= MAX_PRICE:
+    if data.unit_price < 0:
         raise DomainError(
             _("Le prix unitaire HT doit être un montant positif ou nul."), field="unit_price"
         )
+    if data.unit_price > MAX_PRICE:
+        raise DomainError(str(PRICE_TOO_HIGH) % {"max": money(MAX_PRICE)}, field="unit_price")
     if data.unit_price != data.unit_price.quantize(CENT):
         raise DomainError(_("Le prix unitaire HT a au plus deux décimales."), field="unit_price")
     if not Decimal("0") <= data.vat_rate < Decimal("100"):
@@ -88,6 +93,14 @@ def check_product_data(data: ProductData, product_id: int | None = None) -> None
         raise DomainError(_("La quantité minimale doit être d'au moins 1."), field="min_quantity")
     if data.quantity_step < 1:
         raise DomainError(_("Le pas de quantité doit être d'au moins 1."), field="quantity_step")
+    for name, message in [
+        ("min_quantity", _l("La quantité minimale ne peut dépasser %(max)s.")),
+        ("max_quantity", _l("La quantité maximale ne peut dépasser %(max)s.")),
+        ("quantity_step", _l("Le pas de quantité ne peut dépasser %(max)s.")),
+        ("weight_grams", _l("Le poids ne peut dépasser %(max)s grammes.")),
+    ]:
+        if getattr(data, name) > MAX_NUMBER:
+            raise DomainError(str(message) % {"max": decimal(MAX_NUMBER)}, field=name)
     if data.max_quantity < data.min_quantity:
         raise DomainError(
             _("La quantité maximale doit être supérieure ou égale à la quantité minimale."),
@@ -98,8 +111,17 @@ def check_product_data(data: ProductData, product_id: int | None = None) -> None
     if data.monthly_quota is not None and data.monthly_quota < 0:
         raise DomainError(_("Le quota mensuel doit être positif ou nul."), field="monthly_quota")
     check_monthly_quota(data.monthly_quota)
+    _check_reference_free(reference, product_id)
+
+
+def _check_reference_free(reference: str, product_id: int | None) -> None:
+    """References are unique whatever the case, as the database's index on
+    ``lower(reference)`` says (two admins may pass this check at once: see _flush_product)."""
     duplicate = db.session.scalar(
-        select(Product.id).where(Product.reference == reference, Product.id != (product_id or 0))
+        select(Product.id).where(
+            func.lower(Product.reference) == func.lower(reference),
+            Product.id != (product_id or 0),
+        )
     )
     if duplicate is not None:
         raise _reference_taken()
@@ -211,7 +233,10 @@ def adjust_stock(
             field="delta",
         )
     if abs(delta) > MAX_NUMBER:
-        raise DomainError(_("Cette quantité est trop grande."), field="delta")
+        raise DomainError(
+            _("La quantité doit être comprise entre -%(max)s et %(max)s.", max=decimal(MAX_NUMBER)),
+            field="delta",
+        )
     product = lock_products([product_id]).get(product_id)
     if product is None:
         raise DomainError(_("Ce produit n'existe pas."))

@@ -8,7 +8,18 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -223,3 +234,8 @@ class Account(UserMixin, db.Model):
         else:
             others = [e for e in self.attached_entities if e.id != self.entity_id]
         return [self.entity, *others]
+
+
+# Identifiers are stored lowercase; the database also refuses two that differ only by case,
+# whatever wrote them (a script, a future import).
+Index("uq_accounts_identifier_lower", func.lower(Account.identifier), unique=True)

@@ -13,11 +13,13 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
     event,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -126,6 +128,10 @@ class Product(db.Model):
     def is_open(self, today: date) -> bool:
         """False before the "orderable from" date (the product is shown greyed)."""
         return self.orderable_from is None or self.orderable_from <= today
+
+
+# Unique whatever the case, as entity codes are (``shop.models.entities``).
+Index("uq_products_reference_lower", func.lower(Product.reference), unique=True)
 
 
 @event.listens_for(Product, "before_insert")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, String
+from sqlalchemy import Boolean, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.extensions import db
@@ -29,3 +29,8 @@ class Entity(db.Model):
 
     def __repr__(self) -> str:
         return f"<Entity {self.code} {self.name!r}>"
+
+
+# Unique whatever the case: `s001` beside `S001` would send a roster's people to the wrong
+# entity (imports match codes without case). Look codes up with ``lower(code)``.
+Index("uq_entities_code_lower", func.lower(Entity.code), unique=True)

@@ -20,6 +20,8 @@ from shop.extensions import db
 # Integer columns, primary keys included, are 32-bit on PostgreSQL.
 MAX_INT = 2**31 - 1
 DIGITS = re.compile(r"[0-9]{1,10}")
+# A path of this site: "/" then printable ASCII, no space nor control character.
+SAFE_PATH = re.compile(r"/[!-~]*")
 
 
 def parse_int(raw: str | None, *, minimum: int = 0, maximum: int = MAX_INT) -> int | None:
@@ -70,12 +72,18 @@ def get_or_404(model: type[M], ident: int | None) -> M:
 
 
 def local_path(target: str | None, default: str) -> str:
-    """A "next" page to go back to, if it is a path of this site; never an open redirect
-    (``//host`` and ``/\\host`` lead browsers to another site)."""
+    """A "next" page to go back to, if it is a path of this site; ``default`` otherwise.
+
+    Never an open redirect: browsers read ``//host`` and ``/\\host`` as another site, and
+    first drop tabs and line breaks from a URL (``/%09/host`` becomes ``//host``); a line
+    break in a ``Location`` header is also a server error. So the target is printable ASCII
+    (the paths this site links to are percent-encoded), without spaces, and starts with one
+    ``/`` not followed by another or by ``\\``.
+    """
     target = target or ""
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return default
+    if not SAFE_PATH.fullmatch(target) or target.startswith(("//", "/\\")):
+        return default
+    return target
 
 
 E = TypeVar("E", bound=enum.Enum)

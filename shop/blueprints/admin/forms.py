@@ -36,10 +36,11 @@ from wtforms.validators import (
 
 from shop import accounts
 from shop.accounts.entities import EntityData, all_entities
-from shop.blueprints.forms import FrenchDateField
+from shop.blueprints.forms import FrenchDateField, strip
 from shop.catalog import admin as catalog_admin
 from shop.models import AccountType, ShopKind
 from shop.quota.admin import MAX_MONTHLY_QUOTA
+from shop.templating import decimal, money
 
 # --- Fields: French numbers ("12,50"), French messages --------------------------------------
 
@@ -52,7 +53,8 @@ class CheckboxListField(SelectMultipleField):
 class _NumberField(StringField):
     """A number typed as text: empty gives None, anything else must parse or is refused."""
 
-    pattern = re.compile(r"^[+-]?[0-9]{1,12}$")
+    # Long enough that a number too large is told its bound rather than "not a number".
+    pattern = re.compile(r"^[+-]?[0-9]{1,30}$")
     invalid = _l("Saisissez un nombre entier, par exemple 10.")
 
     def parse(self, raw: str):
@@ -83,7 +85,7 @@ class IntegerInput(_NumberField):
 
 
 class DecimalInput(_NumberField):
-    pattern = re.compile(r"^[+-]?[0-9]{1,12}([.,][0-9]{1,6})?$")
+    pattern = re.compile(r"^[+-]?[0-9]{1,30}([.,][0-9]{1,6})?$")
     invalid = _l("Saisissez un nombre, par exemple 12,50.")
 
     def parse(self, raw: str):
@@ -91,15 +93,22 @@ class DecimalInput(_NumberField):
 
 
 class Between:
-    """min <= value <= max when there is a value (parse errors are already reported)."""
+    """min <= value <= max when there is a value (parse errors are already reported).
 
-    def __init__(self, minimum=None, maximum=None, message=None):
+    ``message`` says what is wrong below the minimum; ``too_high``, when given, above the
+    maximum, with ``%(max)s`` shown the reader's way (``show``: a number, or money).
+    """
+
+    def __init__(self, minimum=None, maximum=None, message=None, too_high=None, show=None):
         self.minimum, self.maximum, self.message = minimum, maximum, message
+        self.too_high, self.show = too_high, show or decimal
 
     def __call__(self, form, field):
         value = field.data
         if value is None:
             return
+        if self.maximum is not None and value > self.maximum and self.too_high is not None:
+            raise StopValidation(str(self.too_high) % {"max": self.show(self.maximum)})
         if (self.minimum is not None and value < self.minimum) or (
             self.maximum is not None and value > self.maximum
         ):
@@ -123,6 +132,7 @@ def _int_or_none(value):
 class AccountForm(FlaskForm):
     identifier = StringField(
         _l("Identifiant"),
+        filters=[strip],
         validators=[
             DataRequired(),
             Length(max=64),
@@ -135,7 +145,11 @@ class AccountForm(FlaskForm):
     account_type = SelectField(_l("Type de compte"))
     last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=80)])
     first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=80)])
-    email = EmailField(_l("Adresse email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Adresse email"),
+        filters=[strip],
+        validators=[DataRequired(), Email(), Length(max=254)],
+    )
     phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=32)])
     entity_id = SelectField(_l("Entité"), coerce=int)
     attached_entity_ids = CheckboxListField(_l("Entités rattachées"), coerce=int)
@@ -177,7 +191,9 @@ class EntityForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("Nom de l'entité"), validators=[DataRequired(), Length(max=160)])
     phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=32)])
-    email = EmailField(_l("Adresse email"), validators=[Optional(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Adresse email"), filters=[strip], validators=[Optional(), Email(), Length(max=254)]
+    )
     overseas = BooleanField(_l("Section d'outre-mer (adresse de livraison non modifiable)"))
     delivery_address = StringField(_l("Adresse"), validators=[Length(max=255)])
     delivery_postcode = StringField(_l("Code postal"), validators=[Length(max=10)])
@@ -224,6 +240,8 @@ class ProductForm(FlaskForm):
                 Decimal("0"),
                 catalog_admin.MAX_PRICE,
                 _l("Le prix unitaire HT doit être un montant positif ou nul."),
+                too_high=catalog_admin.PRICE_TOO_HIGH,
+                show=money,
             ),
         ],
     )
@@ -244,7 +262,12 @@ class ProductForm(FlaskForm):
         default=1,
         validators=[
             _required(_l("Indiquez la quantité minimale.")),
-            Between(1, MAX, _l("La quantité minimale doit être d'au moins 1.")),
+            Between(
+                1,
+                MAX,
+                _l("La quantité minimale doit être d'au moins 1."),
+                too_high=_l("La quantité minimale ne peut dépasser %(max)s."),
+            ),
         ],
     )
     max_quantity = IntegerInput(
@@ -252,7 +275,12 @@ class ProductForm(FlaskForm):
         default=100,
         validators=[
             _required(_l("Indiquez la quantité maximale.")),
-            Between(1, MAX, _l("La quantité maximale doit être d'au moins 1.")),
+            Between(
+                1,
+                MAX,
+                _l("La quantité maximale doit être d'au moins 1."),
+                too_high=_l("La quantité maximale ne peut dépasser %(max)s."),
+            ),
         ],
     )
     quantity_step = IntegerInput(
@@ -260,7 +288,12 @@ class ProductForm(FlaskForm):
         default=1,
         validators=[
             _required(_l("Indiquez le pas de quantité.")),
-            Between(1, MAX, _l("Le pas de quantité doit être d'au moins 1.")),
+            Between(
+                1,
+                MAX,
+                _l("Le pas de quantité doit être d'au moins 1."),
+                too_high=_l("Le pas de quantité ne peut dépasser %(max)s."),
+            ),
         ],
     )
     weight_grams = IntegerInput(
@@ -268,14 +301,24 @@ class ProductForm(FlaskForm):
         default=0,
         validators=[
             _required(_l("Indiquez le poids unitaire.")),
-            Between(0, MAX, _l("Le poids doit être positif ou nul.")),
+            Between(
+                0,
+                MAX,
+                _l("Le poids doit être positif ou nul."),
+                too_high=_l("Le poids ne peut dépasser %(max)s grammes."),
+            ),
         ],
     )
     orderable_from = FrenchDateField(_l("Commandable à partir du (facultatif)"))
     monthly_quota = IntegerInput(
         _l("Quota mensuel par entité (facultatif)"),
         validators=[
-            Between(0, MAX_MONTHLY_QUOTA, _l("Le quota mensuel doit être positif ou nul."))
+            Between(
+                0,
+                MAX_MONTHLY_QUOTA,
+                _l("Le quota mensuel doit être positif ou nul."),
+                too_high=_l("Le quota mensuel doit être un nombre entier de 0 à %(max)s."),
+            )
         ],
     )
     active = BooleanField(_l("Produit actif (proposé à la commande)"), default=True)

@@ -17,6 +17,7 @@ from shop.extensions import db
 from shop.models import Allocation, Entity, Product
 from shop.quota import admin as quota_admin
 from shop.quota.store import monthly_limits, used_this_month
+from shop.templating import decimal
 from shop.web.boundary import flash_error, on_refusal
 from shop.web.params import arg_int, form_id, get_or_404, parse_int
 
@@ -52,7 +53,11 @@ def _quantity(name: str, *, allow_empty: bool = False, message=None) -> int | No
     value = parse_int(raw, maximum=quota_admin.MAX_MONTHLY_QUOTA)
     if value is None:
         raise DomainError(
-            message or _l("Quantité non valide : un nombre entier positif est attendu."),
+            message
+            or _l(
+                "Quantité non valide : un nombre entier de 0 à %(max)s est attendu.",
+                max=decimal(quota_admin.MAX_MONTHLY_QUOTA),
+            ),
             field=name,
         )
     return value
