@@ -1,7 +1,7 @@
 """entity codes, product references and account identifiers unique whatever the case
 
 Revision ID: a11e4c7d9b20
-Revises: 9c1e5b7d2a40
+Revises: a11d0c4e7f21
 Create Date: 2026-12-01 23:50:00.000000
 
 A unique index on ``lower(…)`` (SQLite and PostgreSQL both index expressions). Rows that

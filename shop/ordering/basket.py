@@ -311,7 +311,7 @@ def forget_delivery(basket: Basket) -> None:
 def set_basket_delivery(account: Account, block: Block) -> Block:
     """« Adresse de livraison » edited in the basket: for this order only, the account's
     address (Mon compte) does not change [004 §III.b]. Refused for an overseas recipient."""
-    _require_orderer(account)
+    require_shop(account, None)
     basket = lock_basket(account)
     recipient = recipient_entity(account, basket)
     require_address_changeable(recipient, field="delivery_address")

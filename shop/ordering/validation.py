@@ -19,6 +19,7 @@ from shop.ordering.basket import lock_basket, require_address_changeable
 from shop.ordering.numbers import next_validated_number
 from shop.ordering.orders import (
     DeliveryAddress,
+    OrderError,
     OrderExpired,
     expired_message,
     lock_own_order,
