@@ -452,3 +452,66 @@ def test_two_admins_creating_one_slug_in_two_shops_at_once(app, race):
         ]
     )
     assert sorted(results) == ["jeux", "jeux-2"]
+
+
+def test_a_product_whose_category_was_deleted_meanwhile_is_refused_by_its_category(
+    app, ctx, monkeypatch
+):
+    """Head office deleted the (empty) category between the product form's check and its
+    INSERT: the foreign key refuses it, and the message is about the category."""
+    from decimal import Decimal
+
+    from shop.catalog import admin as catalog_admin
+
+    gone = categories_admin.create_category(ShopKind.OBJECTS, "Éphémère", None)
+    data = catalog_admin.ProductData(
+        reference="MUG-1", name="Mug", category_id=gone.id, unit_price=Decimal("1.00"),
+        vat_rate=Decimal("20.00"), min_quantity=1, max_quantity=10, quantity_step=1,
+        weight_grams=100,
+    )  # fmt: skip
+    catalog_admin.check_product_data(data)  # the check passes while it exists
+    categories_admin.delete_category(gone, None)
+    monkeypatch.setattr(catalog_admin, "check_product_data", lambda data, product_id=None: None)
+    with pytest.raises(DomainError) as refused:
+        catalog_admin.create_product(data, None)
+    assert refused.value.field == "category_id"
+    assert str(refused.value) == "Choisissez une catégorie."
+    assert db.session.query(Product).count() == 0
+    db.session.rollback()
+
+
+def test_deleting_a_category_while_a_product_is_created_in_it(app, race):
+    """Exactly one wins: the category goes and the product is refused, or the product is
+    created and the delete refused; never both, never a database error."""
+    from decimal import Decimal
+
+    from shop.catalog import admin as catalog_admin
+
+    with app.app_context():
+        category_id = categories_admin.create_category(ShopKind.OBJECTS, "Éphémère", None).id
+        db.session.commit()
+
+    def delete():
+        categories_admin.delete_category(db.session.get(Category, category_id), None)
+        return "deleted"
+
+    def create():
+        data = catalog_admin.ProductData(
+            reference="MUG-1", name="Mug", category_id=category_id,
+            unit_price=Decimal("1.00"), vat_rate=Decimal("20.00"), min_quantity=1,
+            max_quantity=10, quantity_step=1, weight_grams=100,
+        )  # fmt: skip
+        catalog_admin.create_product(data, None)
+        return "created"
+
+    results = race([delete, create])
+    assert all(isinstance(r, (str, DomainError)) for r in results), results
+    with app.app_context():
+        exists = db.session.get(Category, category_id) is not None
+        products = db.session.query(Product).count()
+    if results[0] == "deleted":
+        assert not exists and products == 0
+        assert "Choisissez une catégorie." in str(results[1])
+    else:
+        assert results[1] == "created" and exists and products == 1
+        assert "contient 1 produit" in str(results[0])
