@@ -96,7 +96,7 @@ def create_category(shop: ShopKind, name: str, actor: Account | None) -> Categor
     _check_name_free(shop, name, None)
     last = db.session.scalar(select(func.max(Category.position)).where(Category.shop == shop))
     category = Category(shop=shop, name=name, position=0 if last is None else last + 1, active=True)
-    for _attempt in range(3):
+    for attempt in range(3):
         category.slug = _free_slug(name)
         try:
             with db.session.begin_nested():  # another admin may be creating it now
@@ -104,9 +104,10 @@ def create_category(shop: ShopKind, name: str, actor: Account | None) -> Categor
                 db.session.flush()
             break
         except IntegrityError as error:
-            # The name (the other admin's same category) or only the slug was taken.
+            # The other admin's category has this name (refused here), or only the slug
+            # was taken meanwhile (another name, another shop): try the next number.
             _check_name_free(shop, name, None)
-            if _attempt == 2:
+            if attempt == 2:
                 raise _name_taken() from error
     audit.record(actor, "category.create", category, after=_snapshot(category))
     return category
