@@ -70,7 +70,9 @@ def init_app(app: Flask) -> None:
             if "shop_menu" not in g:
                 menu: dict[ShopKind, list[Category]] = {ShopKind.OBJECTS: [], ShopKind.PRINTED: []}
                 for category in db.session.scalars(
-                    select(Category).order_by(Category.position, Category.name)
+                    select(Category)
+                    .where(Category.active.is_(True))
+                    .order_by(Category.position, Category.name)
                 ):
                     menu[category.shop].append(category)
                 g.shop_menu = menu

@@ -73,19 +73,41 @@ def app(database_url, tmp_path_factory):
     return app
 
 
+@pytest.fixture(scope="session")
+def migrated_rows(app) -> dict:
+    """The rows the migrations insert (the guide's categories), by table, as migrated."""
+    with app.app_context(), db.engine.connect() as connection:
+        rows = {
+            table: [dict(row._mapping) for row in connection.execute(table.select())]
+            for table in db.metadata.sorted_tables
+        }
+    return {table: values for table, values in rows.items() if values}
+
+
 @pytest.fixture(autouse=True)
-def _clean_database(app):
-    """Every test starts from empty tables (migrated once per session)."""
+def _clean_database(app, migrated_rows):
+    """Every test starts from the database as the migrations leave it (migrated once per
+    session): every table emptied, then the rows the migrations insert put back."""
     yield
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
+            postgres = connection.dialect.name == "postgresql"
+            if postgres:
                 connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             else:
                 for table in tables:
                     connection.execute(text(f"DELETE FROM {table}"))
+            for table, rows in migrated_rows.items():
+                connection.execute(table.insert(), rows)
+                if postgres and "id" in table.c:  # the next id follows the restored rows
+                    connection.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                            f"(SELECT max(id) FROM {table.name}))"
+                        )
+                    )
 
 
 @pytest.fixture(autouse=True)
@@ -678,6 +700,7 @@ def url_values(app, demo, monkeypatch, tmp_path) -> dict[str, str]:
             "allocation_id": db.session.query(Allocation.id).order_by(Allocation.id).first()[0],
             "shop": ShopKind.PRINTED.value,
             "slug": category.slug,
+            "category_id": category.id,
             "token": accounts.make_token(pending, accounts.ACTIVATION),
             "lang": "en",
             "media.product:name": "picture.png",

@@ -179,6 +179,7 @@ LIST_PAGES = [
     f"/admin/dotations?annee={YEAR}",
     "/admin/entites/{entity}/consommation",
     "/admin/clients-api/",
+    "/admin/categories",
 ]
 
 
@@ -214,3 +215,15 @@ def test_list_statements_do_not_grow_with_rows(app, login_as, count_queries, url
 )
 def test_odd_filters_are_ignored_never_a_server_error(login_as, url):
     assert login_as("siege-admin").get(url).status_code == 200
+
+
+def test_the_entities_pages_links_are_in_the_page_not_its_title(app, login_as):
+    """150 sections make three pages: their links go below the list, never in <title>."""
+    with app.app_context():
+        db.session.add_all(Entity(code=f"T{n:03d}", name=f"Section {n:03d}") for n in range(60))
+        db.session.commit()
+    text = login_as("siege-admin").get("/admin/entites").get_data(as_text=True)
+    title = text[text.index("<title>") : text.index("</title>")]
+    assert "<nav" not in title and "pagination" not in title
+    body = text[text.index("<main") :]
+    assert body.count('class="pagination"') == 1 and "page=2" in body

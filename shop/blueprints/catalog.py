@@ -52,6 +52,6 @@ def search():
 @login_required
 def product(product_id: int):
     item = get_or_404(Product, product_id)
-    if not item.active:
+    if not item.offered:  # withdrawn, or in a deactivated category
         abort(404)
     return render_template("catalog/product.html", product=item)

@@ -134,12 +134,16 @@ def _reference_taken() -> DomainError:
 
 
 def _flush_product(product: Product) -> None:
-    """Write the product in a savepoint: another admin may be saving the same reference."""
+    """Write the product in a savepoint: another admin may be saving the same reference, or
+    deleting its category (an empty one may be deleted)."""
     try:
         with db.session.begin_nested():
             db.session.add(product)
             db.session.flush()
     except IntegrityError as error:
+        category = select(Category.id).where(Category.id == product.category_id)
+        if db.session.scalar(category) is None:
+            raise DomainError(_("Choisissez une catégorie."), field="category_id") from error
         raise _reference_taken() from error
 
 

@@ -10,15 +10,19 @@ from shop.models.catalog import fold
 
 
 def find_category(shop: ShopKind, slug: str) -> Category | None:
-    """The shop's category with this slug, if any."""
-    return db.session.scalar(select(Category).where(Category.slug == slug, Category.shop == shop))
+    """The shop's active category with this slug, if any."""
+    return db.session.scalar(
+        select(Category).where(
+            Category.slug == slug, Category.shop == shop, Category.active.is_(True)
+        )
+    )
 
 
 def shop_products(shop: ShopKind, category: Category | None = None) -> Select:
     query = (
         select(Product)
         .join(Product.category)
-        .where(Product.active.is_(True), Category.shop == shop)
+        .where(Product.active.is_(True), Category.active.is_(True), Category.shop == shop)
         .order_by(Category.position, Product.name)
     )
     if category is not None:
@@ -31,7 +35,7 @@ def search_products(terms: str) -> Select:
     query = (
         select(Product)
         .join(Product.category)
-        .where(Product.active.is_(True))
+        .where(Product.active.is_(True), Category.active.is_(True))
         .order_by(Category.shop, Category.position, Product.name)
     )
     condition = words_condition(terms)

@@ -18,8 +18,10 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     event,
     func,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -55,17 +57,39 @@ class ShopKind(enum.Enum):
 SHOP_LABELS = {ShopKind.PRINTED: _l("Les imprimés"), ShopKind.OBJECTS: _l("Les objets")}
 
 
+def name_key(name: str) -> str:
+    """What makes two category names the same: case and repeated spaces ignored."""
+    return " ".join(name.split()).casefold()
+
+
 class Category(db.Model):
+    """A shop's category. Never deleted while it holds products: deactivated instead, which
+    hides it and its products from the shops (head office still sees them)."""
+
     __tablename__ = "categories"
+    __table_args__ = (
+        # One name per shop whatever the case: two admins cannot create it twice.
+        UniqueConstraint("shop", "name_key", name="uq_categories_shop_name_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop: Mapped[ShopKind] = mapped_column(value_enum(ShopKind, 16))
+    # Made from the name when the category is created, then kept: links stay valid.
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # Kept by the mapper events below from the name (see name_key).
+    name_key: Mapped[str] = mapped_column(String(120))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     def __repr__(self) -> str:
         return f"<Category {self.slug}>"
+
+
+@event.listens_for(Category, "before_insert")
+@event.listens_for(Category, "before_update")
+def _refresh_name_key(mapper, connection, category: Category) -> None:
+    category.name_key = name_key(category.name)
 
 
 class Product(db.Model):
@@ -124,6 +148,11 @@ class Product(db.Model):
     @property
     def quantity_rule(self) -> QuantityRule:
         return QuantityRule(self.min_quantity, self.max_quantity, self.quantity_step)
+
+    @property
+    def offered(self) -> bool:
+        """Shown in the shops and orderable: the product and its category are active."""
+        return self.active and self.category.active
 
     def is_open(self, today: date) -> bool:
         """False before the "orderable from" date (the product is shown greyed)."""

@@ -70,7 +70,7 @@ def lock_basket(account: Account) -> Basket:
 
 def _orderable_product(product_id: int) -> Product:
     product = db.session.get(Product, product_id)
-    if product is None or not product.active:
+    if product is None or not product.offered:
         raise UnknownProduct(_l("Ce produit n'existe pas ou n'est plus proposé."))
     return product
 

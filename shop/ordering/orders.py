@@ -133,7 +133,7 @@ def reminder_time(deadline: datetime, tz: ZoneInfo) -> datetime:
 
 
 def _line_problem(product: Product, quantity: int, available: int, today) -> str | None:
-    if not product.active:
+    if not product.offered:
         return _l("« %(name)s » n'est plus proposé.", name=product.name)
     if not product.is_open(today):
         return _l(

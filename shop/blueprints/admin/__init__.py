@@ -3,6 +3,7 @@
 The ``admin`` blueprint (``/admin``), one module per area:
 
 - :mod:`.accounts`: the accounts list, creating and editing an account, its invitation;
+- :mod:`.categories`: the categories of both shops: create, rename, order, deactivate;
 - :mod:`.entities`: the entities list, creating and editing an entity;
 - :mod:`.access`: "Gestion des accès", who still has to activate, inviting them;
 - :mod:`.outbox`: the e-mails of the outbox, sending a failed one again;
@@ -26,9 +27,19 @@ from shop.blueprints.admin import (  # noqa: E402
     access,
     accounts,
     audit_log,
+    categories,
     entities,
     outbox,
     pending_orders,
 )
 
-__all__ = ["access", "accounts", "audit_log", "bp", "entities", "outbox", "pending_orders"]
+__all__ = [
+    "access",
+    "accounts",
+    "audit_log",
+    "bp",
+    "categories",
+    "entities",
+    "outbox",
+    "pending_orders",
+]

@@ -215,6 +215,14 @@ class EntityForm(FlaskForm):
 MAX = catalog_admin.MAX_NUMBER
 
 
+def _category_label(category) -> str:
+    """A category among the product form's choices: a deactivated one says so (a product
+    may be prepared there before the category opens)."""
+    if category.active:
+        return category.name
+    return str(_l("%(name)s (désactivée)", name=category.name))
+
+
 class ProductForm(FlaskForm):
     reference = StringField(
         _l("Référence"),
@@ -327,7 +335,7 @@ class ProductForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         groups = {
-            kind.label: [(c.id, c.name) for c in categories]
+            kind.label: [(c.id, _category_label(c)) for c in categories]
             for kind, categories in catalog_admin.categories_by_shop().items()
         }
         self.category_id.choices = groups
@@ -386,6 +394,37 @@ class StockForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Enregistrer le mouvement"))
+
+
+class CategoryForm(FlaskForm):
+    """A new category: its shop and its name (renaming shows the name alone)."""
+
+    shop = SelectField(_l("Boutique"), validate_choice=False)
+    name = StringField(
+        _l("Nom de la catégorie"),
+        validators=[
+            _required(_l("Indiquez le nom de la catégorie.")),
+            Length(max=120, message=_l("120 caractères au plus.")),
+        ],
+    )
+    submit = SubmitField(_l("Enregistrer"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shop.choices = [SelectChoice(kind.value, kind.label) for kind in ShopKind]
+
+    def validate_shop(self, field):
+        if self.shop_kind is None:
+            raise ValidationError(str(_l("Choisissez une boutique.")))
+
+    @property
+    def shop_kind(self) -> ShopKind | None:
+        return next((kind for kind in ShopKind if kind.value == self.shop.data), None)
+
+
+class CategoryNameForm(FlaskForm):
+    name = CategoryForm.name
+    submit = SubmitField(_l("Enregistrer"))
 
 
 # --- Roster and API clients -------------------------------------------------------------
