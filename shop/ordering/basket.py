@@ -154,7 +154,7 @@ def set_quantity(account: Account, product_id: int, quantity: int, today: date) 
     line = basket.line_for(product_id)
     if line is None:
         raise UnknownProduct(_l("Ce produit n'est pas dans votre panier."))
-    if not line.product.active:  # withdrawn since it was added: it can only be removed
+    if not line.product.offered:  # withdrawn since it was added: it can only be removed
         raise BasketError(withdrawn_message(line.product))
     _check_quantity(line.product, quantity, today)
     line.quantity = quantity
