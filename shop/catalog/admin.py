@@ -15,11 +15,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from shop.accounts import audit
+from shop.catalog.quantities import MAX_ORDER_QUANTITY
 from shop.catalog.queries import words_condition
 from shop.errors import DomainError
 from shop.extensions import db
@@ -33,6 +35,12 @@ MAX_NUMBER = 1_000_000_000
 MAX_PRICE = Decimal("99999999.99")  # Numeric(10, 2)
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 UPLOAD_PREFIX = "uploads/products/"
+# « Quantité maximale »: at most MAX_ORDER_QUANTITY (see shop.catalog.quantities), on the
+# form and here alike.
+MAX_QUANTITY_MESSAGE = _l(
+    "La quantité maximale par commande doit être un nombre entier de 1 à %(max)s.",
+    max=f"{MAX_ORDER_QUANTITY:,}".replace(",", "\u202f"),
+)
 
 # What the audit log compares on create and update (never the stock: see adjust_stock).
 PRODUCT_FIELDS = [
@@ -88,6 +96,8 @@ def check_product_data(data: ProductData, product_id: int | None = None) -> None
         raise DomainError(_("La quantité minimale doit être d'au moins 1."), field="min_quantity")
     if data.quantity_step < 1:
         raise DomainError(_("Le pas de quantité doit être d'au moins 1."), field="quantity_step")
+    if not 1 <= data.max_quantity <= MAX_ORDER_QUANTITY:
+        raise DomainError(MAX_QUANTITY_MESSAGE, field="max_quantity")
     if data.max_quantity < data.min_quantity:
         raise DomainError(
             _("La quantité maximale doit être supérieure ou égale à la quantité minimale."),
