@@ -8,12 +8,15 @@ import html
 import re
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
 
+from shop.catalog import admin as catalog_admin
 from shop.catalog.quantities import QuantityRule
 from shop.clock import shop_timezone, utcnow
+from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import Account, BasketLine, Category, Order, Product, ShopKind
 from shop.ordering import orders
@@ -268,3 +271,25 @@ def test_the_admin_maximum_is_bounded_with_a_french_message(app, login_as, creat
     admin.post(f"/admin/produits/{product}", form)
     with app.app_context():
         assert db.session.get(Product, product).max_quantity == 1_000_000
+
+
+def test_the_domain_refuses_a_maximum_above_the_bound(app, create_product):
+    create_product()  # the category
+    with app.test_request_context():
+        category = db.session.query(Category).filter_by(slug="test-imprimes").one().id
+        data = catalog_admin.ProductData(
+            reference="TEST-DOMAIN",
+            name="Affiche",
+            category_id=category,
+            unit_price=Decimal("1.00"),
+            vat_rate=Decimal("20.00"),
+            min_quantity=1,
+            max_quantity=1_000_001,
+            quantity_step=1,
+            weight_grams=0,
+        )
+        with pytest.raises(DomainError) as refused:
+            catalog_admin.check_product_data(data)
+        assert refused.value.field == "max_quantity"
+        data.max_quantity = 1_000_000
+        catalog_admin.check_product_data(data)
