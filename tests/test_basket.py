@@ -119,7 +119,7 @@ def test_quantity_above_stock_is_refused(app, login_as, create_product, add):
     browser = login_as("mgen-sd01")
     product = create_product(stock=7)
     page = add(browser, product, 8, follow_redirects=True).get_data(as_text=True)
-    assert "Stock insuffisant" in page and "7 disponibles" in page
+    assert "il ne reste que 7 exemplaires disponibles" in page
     assert lines(app) == {}
 
 

@@ -24,7 +24,7 @@ def test_last_units_go_to_exactly_one_saver(app, demo, create_product, fill, mak
     winners = [r for r in results if isinstance(r, str)]
     losers = [r for r in results if isinstance(r, orders.OrderError)]
     assert len(winners) == 1 and len(losers) == 3, results
-    assert all("il ne reste que 0 exemplaire" in str(p) for e in losers for p in e.problems)
+    assert all("plus aucun exemplaire disponible" in str(p) for e in losers for p in e.problems)
     with app.app_context():
         assert db.session.get(Product, product).reserved_quantity == 5
         assert db.session.query(Order).count() == 1

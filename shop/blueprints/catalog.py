@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 
-from shop.catalog.queries import find_category, search_products, shop_products
+from shop.catalog.queries import find_category, product_on_sale, search_products, shop_products
+from shop.clock import utcnow
 from shop.extensions import db
-from shop.models import Product, ShopKind
-from shop.web.params import enum_value, get_or_404
+from shop.models import ShopKind
+from shop.ordering.basket import order_being_modified
+from shop.web.params import enum_value
 
 bp = Blueprint("catalog", __name__)
 
@@ -31,7 +33,7 @@ def shop(shop: str, slug: str | None = None):
         if category is None:
             abort(404)
     page = db.paginate(
-        shop_products(kind, category),
+        shop_products(kind, utcnow(), category, order_being_modified(current_user)),
         per_page=current_app.config["SHOP_PAGE_SIZE"],
         error_out=False,
     )
@@ -43,7 +45,9 @@ def shop(shop: str, slug: str | None = None):
 def search():
     terms = request.args.get("q", "").strip()[:100]
     page = db.paginate(
-        search_products(terms), per_page=current_app.config["SHOP_PAGE_SIZE"], error_out=False
+        search_products(terms, utcnow(), order_being_modified(current_user)),
+        per_page=current_app.config["SHOP_PAGE_SIZE"],
+        error_out=False,
     )
     return render_template("catalog/list.html", shop=None, category=None, page=page, terms=terms)
 
@@ -51,7 +55,7 @@ def search():
 @bp.get("/produit/<int:product_id>")
 @login_required
 def product(product_id: int):
-    item = get_or_404(Product, product_id)
-    if not item.offered:  # withdrawn, or in a deactivated category
+    item = product_on_sale(product_id, utcnow(), order_being_modified(current_user))
+    if item is None:
         abort(404)
     return render_template("catalog/product.html", product=item)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from shop.accounts import audit
+from shop.catalog.quantities import MAX_ORDER_QUANTITY
 from shop.catalog.queries import words_condition
 from shop.errors import DomainError
 from shop.extensions import db
@@ -36,6 +37,12 @@ MAX_PRICE = Decimal("99999999.99")  # Numeric(10, 2)
 PRICE_TOO_HIGH = _l("Le prix unitaire HT ne peut dépasser %(max)s.")
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 UPLOAD_PREFIX = "uploads/products/"
+# « Quantité maximale »: at most MAX_ORDER_QUANTITY (see shop.catalog.quantities), on the
+# form and here alike.
+MAX_QUANTITY_MESSAGE = _l(
+    "La quantité maximale par commande doit être un nombre entier de 1 à %(max)s.",
+    max=f"{MAX_ORDER_QUANTITY:,}".replace(",", "\u202f"),
+)
 
 # What the audit log compares on create and update (never the stock: see adjust_stock).
 PRODUCT_FIELDS = [
@@ -95,12 +102,13 @@ def check_product_data(data: ProductData, product_id: int | None = None) -> None
         raise DomainError(_("Le pas de quantité doit être d'au moins 1."), field="quantity_step")
     for name, message in [
         ("min_quantity", _l("La quantité minimale ne peut dépasser %(max)s.")),
-        ("max_quantity", _l("La quantité maximale ne peut dépasser %(max)s.")),
         ("quantity_step", _l("Le pas de quantité ne peut dépasser %(max)s.")),
         ("weight_grams", _l("Le poids ne peut dépasser %(max)s grammes.")),
     ]:
         if getattr(data, name) > MAX_NUMBER:
             raise DomainError(str(message) % {"max": decimal(MAX_NUMBER)}, field=name)
+    if not 1 <= data.max_quantity <= MAX_ORDER_QUANTITY:
+        raise DomainError(MAX_QUANTITY_MESSAGE, field="max_quantity")
     if data.max_quantity < data.min_quantity:
         raise DomainError(
             _("La quantité maximale doit être supérieure ou égale à la quantité minimale."),

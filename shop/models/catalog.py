@@ -23,9 +23,9 @@ from sqlalchemy import (
     func,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
-from shop.catalog.quantities import QuantityRule
+from shop.catalog.quantities import QuantityOffer, QuantityRule
 from shop.dbtypes import value_enum
 from shop.extensions import db
 
@@ -131,6 +131,9 @@ class Product(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Folded copy of reference, name and description, kept by the mapper events below.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # What may still be ordered now, loaded by the query that lists the product (see
+    # shop.catalog.availability.with_availability); None when that query did not ask for it.
+    available_quantity: Mapped[int | None] = query_expression()
 
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
 
@@ -153,6 +156,13 @@ class Product(db.Model):
     def offered(self) -> bool:
         """Shown in the shops and orderable: the product and its category are active."""
         return self.active and self.category.active
+
+    @property
+    def offer(self) -> QuantityOffer:
+        """The quantities offered now, bounded by what is available (see ``available_quantity``)."""
+        if self.available_quantity is None:
+            raise RuntimeError("the product was loaded without its availability")
+        return self.quantity_rule.offer(self.available_quantity)
 
     def is_open(self, today: date) -> bool:
         """False before the "orderable from" date (the product is shown greyed)."""

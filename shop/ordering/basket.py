@@ -6,17 +6,19 @@ transactions are ``BEGIN IMMEDIATE``), so two tabs adding at once cannot mix the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _nl
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shop.accounts import audit
 from shop.addresses import Block, clean_block, overseas_zone
+from shop.catalog.availability import available_quantities, shortage_message
+from shop.catalog.quantities import QuantityOffer
+from shop.clock import utcnow
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import Account, Basket, BasketLine, Entity, Order, Product, ShopKind
@@ -49,6 +51,12 @@ def find_basket(account: Account) -> Basket | None:
     return db.session.scalar(select(Basket).where(Basket.account_id == account.id))
 
 
+def order_being_modified(account: Account) -> int | None:
+    """The id of the saved order the account's basket is modifying, if any: its held units
+    are available to the account (see shop.catalog.availability)."""
+    return db.session.scalar(select(Basket.order_id).where(Basket.account_id == account.id))
+
+
 def lock_basket(account: Account) -> Basket:
     """The account's basket, created if needed, locked for the rest of the transaction."""
     query = (
@@ -75,7 +83,9 @@ def _orderable_product(product_id: int) -> Product:
     return product
 
 
-def _check_quantity(product: Product, quantity: int, today: date) -> None:
+def _check_quantity(
+    product: Product, quantity: int, today: date, now: datetime, own_order_id: int | None
+) -> None:
     if not product.is_open(today):
         raise BasketError(
             _l(
@@ -96,16 +106,9 @@ def _check_quantity(product: Product, quantity: int, today: date) -> None:
             ),
             field="quantity",
         )
-    if quantity > product.stock_on_hand:
-        raise BasketError(
-            _nl(
-                "Stock insuffisant pour « %(name)s » : %(num)s disponible.",
-                "Stock insuffisant pour « %(name)s » : %(num)s disponibles.",
-                product.stock_on_hand,
-                name=product.name,
-            ),
-            field="quantity",
-        )
+    available = available_quantities([product.id], now, own_order_id)[product.id]
+    if quantity > available:
+        raise BasketError(shortage_message(product.name, available), field="quantity")
 
 
 NOT_AN_ORDERER = _l("Votre type de compte ne permet pas de passer commande.")
@@ -127,15 +130,22 @@ def withdrawn_message(product: Product):
     return _l("« %(name)s » n'est plus proposé : retirez-le de votre panier.", name=product.name)
 
 
-def add_to_basket(account: Account, product_id: int, quantity: int, today: date) -> BasketLine:
-    """Put ``quantity`` of a product in the basket (replacing the quantity if already there)."""
+def add_to_basket(
+    account: Account,
+    product_id: int,
+    quantity: int,
+    today: date,
+    now: datetime | None = None,
+) -> BasketLine:
+    """Put ``quantity`` of a product in the basket (replacing the quantity if already there),
+    if that much is available at ``now`` (default: the clock's)."""
     require_shop(account, None)
     product = _orderable_product(product_id)
     require_shop(account, product.shop)
     basket = lock_basket(account)
     if basket.shop is not None and basket.shop is not product.shop:
         raise BasketError(OTHER_SHOP_MESSAGES[basket.shop])
-    _check_quantity(product, quantity, today)
+    _check_quantity(product, quantity, today, now or utcnow(), basket.order_id)
     line = basket.line_for(product.id)
     if line is None:
         line = BasketLine(product=product, quantity=quantity)
@@ -147,8 +157,14 @@ def add_to_basket(account: Account, product_id: int, quantity: int, today: date)
     return line
 
 
-def set_quantity(account: Account, product_id: int, quantity: int, today: date) -> BasketLine:
-    """ "Actualiser la quantité"."""
+def set_quantity(
+    account: Account,
+    product_id: int,
+    quantity: int,
+    today: date,
+    now: datetime | None = None,
+) -> BasketLine:
+    """ "Actualiser la quantité", if that much is available at ``now`` (default: the clock's)."""
     require_shop(account, None)
     basket = lock_basket(account)
     line = basket.line_for(product_id)
@@ -156,7 +172,7 @@ def set_quantity(account: Account, product_id: int, quantity: int, today: date) 
         raise UnknownProduct(_l("Ce produit n'est pas dans votre panier."))
     if not line.product.offered:  # withdrawn since it was added: it can only be removed
         raise BasketError(withdrawn_message(line.product))
-    _check_quantity(line.product, quantity, today)
+    _check_quantity(line.product, quantity, today, now or utcnow(), basket.order_id)
     line.quantity = quantity
     basket.quota_checked_entity_id = None
     db.session.flush()
@@ -194,6 +210,19 @@ class BasketView:
     totals: Totals
     delivery_entity: Entity
     account: Account
+    # What each line's product has available for this basket (its order's own units count).
+    available: dict[int, int] = field(default_factory=dict)
+
+    def offer(self, line) -> QuantityOffer:
+        """The quantities the (priced) line may be changed to."""
+        return line.product.quantity_rule.offer(self.available.get(line.product.id, 0))
+
+    def shortage(self, line):
+        """The message flagging a (priced) line above what is available, or None."""
+        available = self.available.get(line.product.id, 0)
+        if line.quantity > available:
+            return shortage_message(line.product.name, available)
+        return None
 
     @property
     def own_entity(self) -> bool:
@@ -331,8 +360,11 @@ def recipient_entity(account: Account, basket: Basket) -> Entity:
     return account.entity
 
 
-def view_basket(account: Account, today: date, dispatch_weekday: int) -> BasketView:
-    """The basket priced, with its shipping estimate to its delivery address's zone."""
+def view_basket(
+    account: Account, today: date, dispatch_weekday: int, now: datetime | None = None
+) -> BasketView:
+    """The basket priced, with its shipping estimate to the recipient entity and what is
+    available of each product at ``now`` (default: the clock's)."""
     basket = find_basket(account)
     items = list(basket.lines) if basket else []
     recipient = recipient_entity(account, basket) if basket is not None else account.entity
@@ -342,4 +374,7 @@ def view_basket(account: Account, today: date, dispatch_weekday: int) -> BasketV
         postcode = basket_delivery(account, basket, recipient).postcode
         overseas = overseas_zone(postcode, recipient.overseas)
         shipping = estimate_shipping(basket.shop, weight, overseas, today, dispatch_weekday)
-    return BasketView(basket, compute_totals(items, shipping), recipient, account)
+    available = available_quantities(
+        [line.product_id for line in items], now or utcnow(), basket.order_id if basket else None
+    )
+    return BasketView(basket, compute_totals(items, shipping), recipient, account, available)

@@ -21,6 +21,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import selectinload
 
 from shop.addresses import Block, overseas_zone
+from shop.catalog.availability import shortage_message
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import (
@@ -144,12 +145,7 @@ def _line_problem(product: Product, quantity: int, available: int, today) -> str
     if not product.quantity_rule.allows(quantity):
         return _l("Quantité non valide pour « %(name)s ».", name=product.name)
     if quantity > available:
-        return _nl(
-            "« %(name)s » : il ne reste que %(num)s exemplaire disponible.",
-            "« %(name)s » : il ne reste que %(num)s exemplaires disponibles.",
-            max(available, 0),
-            name=product.name,
-        )
+        return shortage_message(product.name, available)
     return None
 
 

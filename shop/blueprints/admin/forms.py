@@ -38,6 +38,7 @@ from shop import accounts
 from shop.accounts.entities import EntityData, all_entities
 from shop.blueprints.forms import FrenchDateField, strip
 from shop.catalog import admin as catalog_admin
+from shop.catalog.quantities import MAX_ORDER_QUANTITY
 from shop.models import AccountType, ShopKind
 from shop.quota.admin import MAX_MONTHLY_QUOTA
 from shop.templating import decimal, money
@@ -283,12 +284,7 @@ class ProductForm(FlaskForm):
         default=100,
         validators=[
             _required(_l("Indiquez la quantité maximale.")),
-            Between(
-                1,
-                MAX,
-                _l("La quantité maximale doit être d'au moins 1."),
-                too_high=_l("La quantité maximale ne peut dépasser %(max)s."),
-            ),
+            Between(1, MAX_ORDER_QUANTITY, catalog_admin.MAX_QUANTITY_MESSAGE),
         ],
     )
     quantity_step = IntegerInput(
