@@ -41,6 +41,11 @@ def short_date(value: date | datetime | None) -> str:
     return format_date(value, "dd/MM/yyyy")
 
 
+def day(value: date | datetime | None) -> str:
+    """The day only (jj/mm/aaaa), a timestamp's in the shop's time zone."""
+    return "" if value is None else format_date(value, "dd/MM/yyyy")
+
+
 DEFAULT_PRODUCT_IMAGE = "img/products/default.svg"
 
 
@@ -60,6 +65,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(rate)
     app.add_template_filter(decimal)
     app.add_template_filter(short_date)
+    app.add_template_filter(day)
 
     @app.context_processor
     def navigation():

@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from shop import accounts
 from shop.blueprints.forms import CoordinatesForm, DeliveryForm
 from shop.clock import utcnow
-from shop.models import DeliveryStatus, OrderStatus
+from shop.models import OrderStatus
 from shop.ordering.basket import update_delivery_address
-from shop.ordering.orders import order_totals, own_orders
+from shop.ordering.orders import account_orders, order_totals
 from shop.quota.store import allocations_since
 from shop.web.boundary import on_refusal
 
@@ -26,20 +26,16 @@ def _page(coordinates: CoordinatesForm | None = None, delivery: DeliveryForm | N
         formdata=None,
         data={"delivery_address": address, "delivery_postcode": postcode, "delivery_city": city},
     )
-    orders = own_orders(account)
     now = utcnow()
-    # "En cours": until the goods arrive (saved, then pooled, then on their way) or cancelled.
-    in_progress = [o for o in orders if o.delivery_status is not DeliveryStatus.DELIVERED]
-    validated = [o for o in orders if o.validated_number is not None]
+    orders = account_orders(account, now)
     allocations = allocations_since([e.id for e in account.orderable_entities()], now.year - 1)
     return render_template(
         "account/show.html",
         allocations=allocations,
         coordinates=coordinates,
         delivery=delivery,
-        in_progress=in_progress,
-        validated=validated,
-        totals={o.id: order_totals(o) for o in orders},
+        orders=orders,
+        totals={o.id: order_totals(o) for o in orders.all},
         now=now,
         OrderStatus=OrderStatus,
     )

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shop.blueprints.guards import orderer_required
-from shop.clock import local_today
+from shop.clock import local_today, utcnow
 from shop.errors import DomainError
 from shop.ordering import basket as baskets
 from shop.web.boundary import on_refusal
@@ -33,7 +33,7 @@ def show():
     view = baskets.view_basket(
         current_user, local_today(), current_app.config["SHOP_DISPATCH_WEEKDAY"]
     )
-    return render_template("basket/show.html", view=view)
+    return render_template("basket/show.html", view=view, now=utcnow())
 
 
 @bp.post("/ajouter")
