@@ -12,7 +12,7 @@ from flask_babel import (
     format_date,
     format_datetime,
     format_decimal,
-    format_percent,
+    get_locale,
 )
 from sqlalchemy import select
 
@@ -25,8 +25,10 @@ def money(value: Decimal | None) -> str:
 
 
 def rate(value: Decimal) -> str:
-    """A VAT rate stored in percent (5.50) shown the local way: "5,5 %" or "5.5%"."""
-    return format_percent(value / 100, format="#,##0.##%")
+    """A VAT rate stored in percent (5.50) shown the local way: « 5,5 % » (a narrow no-break
+    space before the sign, as French typography wants) or "5.5%"."""
+    suffix = get_locale().percent_formats[None].suffix[0].replace("\u00a0", "\u202f")
+    return format_decimal(value, format="#,##0.##") + suffix
 
 
 def decimal(value) -> str:
