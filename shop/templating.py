@@ -17,6 +17,7 @@ from flask_babel import (
 from sqlalchemy import select
 
 from shop.clock import local_today
+from shop.french import elide
 from shop.models import Category, ShopKind
 
 
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(decimal)
     app.add_template_filter(short_date)
     app.add_template_filter(day)
+    app.add_template_filter(elide)
 
     @app.context_processor
     def navigation():

@@ -175,3 +175,36 @@ def test_the_product_form_shows_and_takes_rates_and_prices_the_french_way(
     with app.app_context():
         product = db.session.get(Product, reduced)
         assert (product.vat_rate, product.unit_price) == (Decimal("2.10"), Decimal("1575.50"))
+
+
+def test_elision_before_a_vowel_in_french_only(app):
+    from flask_babel import force_locale
+
+    from shop.french import elide
+
+    with app.test_request_context():
+        assert elide("Quota mensuel de Affiche A3") == "Quota mensuel d'Affiche A3"
+        assert elide("impossible de la annuler") == "impossible de l'annuler"
+        assert elide("Stock de ÉTIQ-01 et de MGEN") == "Stock d'ÉTIQ-01 et de MGEN"
+        with force_locale("en"):
+            assert elide("Stock de Affiche") == "Stock de Affiche"
+
+
+def test_names_put_into_admin_pages_are_elided(app, login_as, create_product):
+    product_id = create_product(reference="AFF-042", name="Affiche A3")
+    admin = login_as("siege-admin")
+    assert "Stock d'AFF-042" in text(admin.get(f"/admin/stock/{product_id}"))
+    page = text(admin.get("/admin/quotas"))
+    assert "Quota mensuel d'Affiche A3" in page and "de Affiche" not in page
+    response = admin.post(f"/admin/stock/{product_id}", {"delta": "5", "reason": "Inventaire"})
+    assert "Stock d'AFF-042 : +5" in text(admin.get(response.headers["Location"]))
+
+
+def test_a_rate_reads_with_a_narrow_no_break_space_before_the_sign(app, login_as, create_product):
+    standard = create_product(vat_rate=Decimal("20.00"))
+    reduced = create_product(vat_rate=Decimal("5.50"))
+    browser = login_as("mgen-sd01")
+    page = html.unescape(browser.get(f"/produit/{standard}").get_data(as_text=True))
+    assert "20\u202f%" in page and "20%" not in page
+    page = html.unescape(browser.get(f"/produit/{reduced}").get_data(as_text=True))
+    assert "5,5\u202f%" in page

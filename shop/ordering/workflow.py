@@ -17,16 +17,15 @@ move at once see each other's result and exactly one of them succeeds.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.french import elided
 from shop.models import (
     Account,
     AccountType,
@@ -225,28 +224,17 @@ def available(order: Order, actor: Actor, names: Iterable[str] | None = None) ->
     return [name for name in names if may(actor, name) and applies(order, name)]
 
 
-# "de annuler" → "d'annuler", "la annuler" → "l'annuler": the verb is put in the sentence
-# after translation, so French elision is done on the finished text.
-_ELISION = re.compile(r"\b([Dd]e|[Ll][ae]) (?=[aeiouyéèêàâîôûAEIOUYÉÈÊÀ])")
-
-
-def _elided(message) -> LazyString:
-    return LazyString(lambda: _ELISION.sub(lambda m: m.group(1)[0] + "'", str(message)))
-
-
 def check(order: Order, name: str, actor: Actor) -> Transition:
     transition = TRANSITIONS[name]
     if not may(actor, name):
         raise TransitionForbidden(
-            _elided(
-                _l("Votre compte ne permet pas de %(verb)s une commande.", verb=transition.verb)
-            )
+            elided(_l("Votre compte ne permet pas de %(verb)s une commande.", verb=transition.verb))
         )
     for track, states in transition.requires:
         current = state(order, track)
         if current not in states:
             raise TransitionRefused(
-                _elided(
+                elided(
                     _l(
                         "La commande %(number)s est « %(state)s » : impossible de la %(verb)s.",
                         number=order.display_number,
