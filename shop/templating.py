@@ -12,11 +12,12 @@ from flask_babel import (
     format_date,
     format_datetime,
     format_decimal,
-    format_percent,
+    get_locale,
 )
 from sqlalchemy import select
 
 from shop.clock import local_today
+from shop.french import elide
 from shop.models import Category, ShopKind
 
 
@@ -25,8 +26,10 @@ def money(value: Decimal | None) -> str:
 
 
 def rate(value: Decimal) -> str:
-    """A VAT rate stored in percent (5.50) shown the local way: "5,5 %" or "5.5%"."""
-    return format_percent(value / 100, format="#,##0.##%")
+    """A VAT rate stored in percent (5.50) shown the local way: « 5,5 % » (a narrow no-break
+    space before the sign, as French typography wants) or "5.5%"."""
+    suffix = get_locale().percent_formats[None].suffix[0].replace("\u00a0", "\u202f")
+    return format_decimal(value, format="#,##0.##") + suffix
 
 
 def decimal(value) -> str:
@@ -39,6 +42,11 @@ def short_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         return format_datetime(value, "dd/MM/yyyy HH:mm")
     return format_date(value, "dd/MM/yyyy")
+
+
+def day(value: date | datetime | None) -> str:
+    """The day only (jj/mm/aaaa), a timestamp's in the shop's time zone."""
+    return "" if value is None else format_date(value, "dd/MM/yyyy")
 
 
 DEFAULT_PRODUCT_IMAGE = "img/products/default.svg"
@@ -60,6 +68,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(rate)
     app.add_template_filter(decimal)
     app.add_template_filter(short_date)
+    app.add_template_filter(day)
+    app.add_template_filter(elide)
 
     @app.context_processor
     def navigation():

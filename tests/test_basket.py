@@ -63,7 +63,7 @@ def test_basket_page_shows_lines_shipping_and_totals(app, login_as, create_produ
     assert "Livraison DPD" in page and "11,50\xa0€" in page
     assert "70,50\xa0€" in page  # total excl. VAT
     assert "84,60\xa0€" in page  # total incl. VAT
-    assert "Date de livraison approximative estimative" in page
+    assert "Date de livraison estimée" in page
 
 
 def test_printed_material_ships_free(login_as, create_product, add):

@@ -413,11 +413,12 @@ def test_my_account_lists_orders_and_edits_coordinates_and_address(
         orders = [(o.id, o.number) for o in db.session.query(Order).order_by(Order.id)]
     browser.post(f"/commande/{orders[0][0]}/valider", validate_form())
     page = browser.get("/mon-compte").get_data(as_text=True)
-    in_progress, validated = page.split("Mes commandes validées")
+    in_progress, validated = page.split("Mes commandes en cours")[1].split("Mes commandes validées")
     assert orders[1][1] in in_progress and "Enregistrée" in in_progress
-    # The validated one is followed in both lists: in progress until it is delivered.
-    assert orders[0][1] in in_progress and "En cours de préparation" in in_progress
+    # The validated one is listed once, under its confirmation number, with its delivery.
+    assert orders[0][1] not in in_progress and "C0001" not in in_progress
     assert "C0001" in validated and "En attente de facturation" in validated
+    assert "En cours de préparation" in validated
     assert f"/commande/{orders[0][0]}/pdf" in validated
     assert "mgen-sd01" in page and "Directeur de section" in page
 

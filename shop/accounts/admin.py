@@ -86,7 +86,8 @@ def invite_pending(now: datetime, interval_hours: int, actor: Account | None) ->
     """ "Gestion des accès": invite every account still to activate, at most once per
     ``interval_hours``; returns how many were invited, as the audit log records."""
     sent = accounts.invite_pending(now, interval_hours)
-    audit.record(actor, "access.invite", actor, after={"invitations": sent})
+    if sent:  # nothing sent, nothing to record (no « invitations — → 0 » line)
+        audit.record(actor, "access.invite", actor, after={"invitations": sent})
     return sent
 
 

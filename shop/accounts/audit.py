@@ -78,8 +78,9 @@ def record(
     return entry
 
 
-def search_entries(terms: str = "") -> Select:
-    """The audit log, newest first; ``terms`` in the action, the target or the actor."""
+def search_entries(terms: str = "", actions: list[str] | None = None) -> Select:
+    """The audit log, newest first; ``terms`` in the action, the target or the actor, or one
+    of ``actions`` (the codes whose French name matched)."""
     query = (
         select(AuditEntry)
         .options(joinedload(AuditEntry.actor))
@@ -92,6 +93,7 @@ def search_entries(terms: str = "") -> Select:
                 AuditEntry.action.ilike(pattern),
                 AuditEntry.target_label.ilike(pattern),
                 Account.identifier.ilike(pattern),
+                AuditEntry.action.in_(actions or []),
             )
         )
     return query

@@ -46,6 +46,7 @@ from shop.accounts import audit, normalise_identifier, queue_invitations
 from shop.clock import utcnow
 from shop.documents.csvfiles import CsvFileError, decode, sniff_delimiter
 from shop.extensions import db
+from shop.french import elide
 from shop.models import (
     ACCOUNT_TYPE_LABELS,
     Account,
@@ -810,9 +811,11 @@ def import_roster(
                 identifier=account.identifier,
                 name=account.full_name,
                 outcome=Outcome.DEACTIVATED,
-                detail=_(
-                    "absent de l'effectif de %(entity)s",
-                    entity=state.entities_by_id[account.entity_id].code,
+                detail=elide(
+                    _(
+                        "absent de l'effectif de %(entity)s",
+                        entity=state.entities_by_id[account.entity_id].code,
+                    )
                 ),
             )
         )

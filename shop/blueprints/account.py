@@ -13,9 +13,9 @@ from shop.addresses import Block
 from shop.blueprints.forms import BillingForm, BlockForm, CoordinatesForm, DeliveryForm
 from shop.blueprints.guards import orderer_required
 from shop.clock import utcnow
-from shop.models import DeliveryStatus, OrderStatus
+from shop.models import OrderStatus
 from shop.ordering.basket import update_delivery_address
-from shop.ordering.orders import order_totals, own_orders
+from shop.ordering.orders import account_orders, order_totals
 from shop.quota.store import allocations_since
 from shop.web.boundary import on_refusal
 
@@ -32,12 +32,9 @@ def _page(
     delivery = delivery or _filled(DeliveryForm, account.delivery_block(), "delivery_")
     billing = billing or _filled(BillingForm, account.billing_block(), "billing_")
     now = utcnow()
-    # Who orders nothing (logisticians) has no orders, addresses or allocations to see.
-    orders = own_orders(account) if account.may_order else []
-    # "En cours": until the goods arrive (saved, then pooled, then on their way) or cancelled.
-    in_progress = [o for o in orders if o.delivery_status is not DeliveryStatus.DELIVERED]
-    validated = [o for o in orders if o.validated_number is not None]
+    orders = account_orders(account, now)
     allocations = []
+    # Who orders nothing (logisticians) has no addresses or allocations to see.
     if account.may_order:
         allocations = allocations_since(_allocation_entities(account), now.year - 1)
     return render_template(
@@ -46,9 +43,8 @@ def _page(
         coordinates=coordinates,
         delivery=delivery,
         billing=billing,
-        in_progress=in_progress,
-        validated=validated,
-        totals={o.id: order_totals(o) for o in orders},
+        orders=orders,
+        totals={o.id: order_totals(o) for o in orders.all},
         now=now,
         OrderStatus=OrderStatus,
     )

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from shop.blueprints.forms import BasketDeliveryForm
 from shop.blueprints.guards import orderer_required
-from shop.clock import local_today
+from shop.clock import local_today, utcnow
 from shop.errors import DomainError
 from shop.ordering import basket as baskets
 from shop.web.boundary import on_refusal
@@ -38,7 +38,7 @@ def _page(delivery_form: BasketDeliveryForm | None = None):
     if delivery_form is None:
         data = {"delivery_" + k: v for k, v in asdict(view.delivery_block).items()}
         delivery_form = BasketDeliveryForm(formdata=None, data=data)
-    return render_template("basket/show.html", view=view, delivery_form=delivery_form)
+    return render_template("basket/show.html", view=view, delivery_form=delivery_form, now=utcnow())
 
 
 @bp.get("")

@@ -182,6 +182,7 @@ def _render_detail(order: Order, ship_form=None, cancel_form=None, status: int =
             cancel_form=cancel_form or CancelForm(formdata=None),
             event_label=workflow.event_label,
             OrderStatus=OrderStatus,
+            now=utcnow(),
         ),
         status,
     )

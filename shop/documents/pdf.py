@@ -1,8 +1,10 @@
-"""The order as a PDF: "DEVIS en attente de validation" while saved, the confirmation once
-validated, « Commande annulée » once cancelled. In DejaVu Sans (see :mod:`shop.documents`)."""
+"""The order as a PDF: "DEVIS en attente de validation" while saved, « Devis expiré » once
+its deadline passed, the confirmation once validated, « Commande annulée » (why, when) once
+cancelled. In DejaVu Sans (see :mod:`shop.documents`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from io import BytesIO
 from xml.sax.saxutils import escape
 
@@ -13,8 +15,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from shop.addresses import Block
+from shop.clock import utcnow
 from shop.documents import FONT, FONT_BOLD, a4_document, stylesheet
 from shop.models import Order, OrderStatus
+from shop.models.orders import CANCEL_EXPIRED, CANCEL_HEAD_OFFICE
 from shop.ordering.pricing import Totals
 
 
@@ -29,10 +33,28 @@ def block_text(block: Block) -> str:
     return "".join(line + "\n" for line in lines if line)
 
 
-def order_pdf(order: Order, totals: Totals) -> bytes:
+def _day(value) -> str:
+    return format_date(value, "dd/MM/yyyy")
+
+
+def _cancellation(order: Order) -> str:
+    """Why and when a cancelled order was cancelled, as its owner reads it on the shop."""
+    if order.cancel_reason == CANCEL_EXPIRED:
+        return _("Annulée — délai de validation dépassé le %(date)s", date=_day(order.deadline))
+    if order.cancel_reason == CANCEL_HEAD_OFFICE and order.cancelled_at is not None:
+        return _("Annulée par le siège le %(date)s", date=_day(order.cancelled_at))
+    return _("Annulée")
+
+
+def order_pdf(order: Order, totals: Totals, now: datetime | None = None) -> bytes:
     buffer = BytesIO()
-    if order.status is OrderStatus.SAVED:
+    now = now or utcnow()
+    # A saved order past its deadline holds nothing any more: no longer a quote to validate.
+    lapsed = order.is_expired(now)
+    if order.status is OrderStatus.SAVED and not lapsed:
         title = _("DEVIS en attente de validation")
+    elif lapsed:
+        title = _("Devis expiré")
     elif order.status is OrderStatus.CANCELLED:
         title = _("Commande annulée")
     else:
@@ -59,7 +81,15 @@ def order_pdf(order: Order, totals: Totals) -> bytes:
                     "À valider avant le %(date)s",
                     date=format_datetime(order.deadline, "dd/MM/yyyy HH:mm"),
                 )
-                if order.status is OrderStatus.SAVED
+                if order.status is OrderStatus.SAVED and not lapsed
+                else ""
+            )
+            + (
+                "\n"
+                + _("Délai de validation dépassé le %(date)s", date=_day(order.deadline))
+                + " — "
+                + _("ce devis ne réserve plus les produits.")
+                if lapsed
                 else ""
             )
             + (
@@ -71,6 +101,7 @@ def order_pdf(order: Order, totals: Totals) -> bytes:
                 if order.validated_at
                 else ""
             )
+            + ("\n" + _cancellation(order) if order.status is OrderStatus.CANCELLED else "")
             + (
                 "\n" + _("Référence : %(ref)s", ref=order.customer_reference)
                 if order.customer_reference
@@ -149,7 +180,7 @@ def order_pdf(order: Order, totals: Totals) -> bytes:
         rows.append(["", "", "", "", label, "", _money(amount)])
     table = Table(
         rows,
-        colWidths=[48 * mm, 30 * mm, 19 * mm, 19 * mm, 16 * mm, 24 * mm, 26 * mm],
+        colWidths=[46 * mm, 30 * mm, 19 * mm, 19 * mm, 18 * mm, 24 * mm, 26 * mm],
         repeatRows=1,
     )
     table.setStyle(
@@ -178,7 +209,7 @@ def order_pdf(order: Order, totals: Totals) -> bytes:
             )
         ),
     ]
-    if order.status is OrderStatus.SAVED:
+    if order.status is OrderStatus.SAVED and not lapsed:
         story.append(
             para(
                 _(

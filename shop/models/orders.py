@@ -222,6 +222,11 @@ class Order(db.Model):
     def is_expired(self, now: datetime) -> bool:
         return self.status is OrderStatus.SAVED and self.deadline <= now
 
+    def reservation_lapsed(self, now: datetime) -> bool:
+        """Whether a saved order taken back into the basket holds nothing any more: its
+        deadline passed (swept or not yet), or it was cancelled meanwhile."""
+        return self.status is OrderStatus.CANCELLED or self.is_expired(now)
+
     @property
     def display_number(self) -> str:
         """The confirmation number once validated (C0001), the saving number before."""

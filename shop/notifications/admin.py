@@ -22,6 +22,41 @@ def messages(status: OutboxStatus | None = None) -> Select:
     return query
 
 
+# What a failed send means to head office, by the exception the relay stored (its class name
+# starts ``last_error``). The raw text is in the logs and behind « Détail technique ».
+_UNREACHABLE = _l("Serveur de messagerie injoignable.")
+ERROR_EXPLANATIONS = {
+    "ConnectionRefusedError": _UNREACHABLE,
+    "ConnectionResetError": _UNREACHABLE,
+    "ConnectionError": _UNREACHABLE,
+    "TimeoutError": _UNREACHABLE,
+    "timeout": _UNREACHABLE,
+    "gaierror": _l("Serveur de messagerie introuvable (nom du serveur à vérifier)."),
+    "SMTPServerDisconnected": _l("Le serveur de messagerie a coupé la connexion."),
+    "SMTPConnectError": _UNREACHABLE,
+    "SMTPAuthenticationError": _l(
+        "Le serveur de messagerie a refusé l'identification de la boutique (configuration)."
+    ),
+    "SMTPRecipientsRefused": _l("Adresse du destinataire refusée par le serveur de messagerie."),
+    "SMTPSenderRefused": _l("Adresse d'expédition refusée par le serveur de messagerie."),
+    "SMTPDataError": _l("Message refusé par le serveur de messagerie."),
+}
+UNKNOWN_ERROR = _l("L'envoi a échoué.")
+
+
+def explain_error(message: OutboxMessage) -> str:
+    """Why the last send failed and what happens next, as a person reads it ('' if none)."""
+    if not message.last_error:
+        return ""
+    kind = message.last_error.split(":", 1)[0].strip()
+    explanation = str(ERROR_EXPLANATIONS.get(kind, UNKNOWN_ERROR))
+    if message.status is OutboxStatus.PENDING:
+        return explanation + " " + str(_l("Nouvel essai automatique."))
+    if message.status is OutboxStatus.FAILED:
+        return explanation + " " + str(_l("Envoi abandonné : « Réessayer » pour le relancer."))
+    return explanation
+
+
 def counts_by_status() -> dict[OutboxStatus, int]:
     return dict(
         db.session.execute(

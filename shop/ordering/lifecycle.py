@@ -100,6 +100,11 @@ def send_due_reminders(now: datetime, batch: int = BATCH_SIZE) -> int:
             .returning(Order.id)
             .execution_options(synchronize_session=False)
         ).all()
+        if marked:  # the owner's history says a reminder went out, and when
+            db.session.execute(
+                insert(OrderEvent),
+                workflow.event_rows(marked, "remind", OrderStatus.SAVED, now),
+            )
         queue_emails(_mail_rows(_orders_for_mail(marked), "order-reminder", "order_reminder"))
         db.session.commit()
         total += len(marked)

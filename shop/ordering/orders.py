@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from shop.addresses import Block, overseas_zone
@@ -310,6 +310,8 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     db.session.flush()  # the order's id, for its lines
     if new:
         workflow.record(order, workflow.TRANSITIONS["save"], None, workflow.Actor.of(account), now)
+    else:
+        workflow.record_step(order, "modify", workflow.Actor.of(account), now)
     # One executemany whatever the number of lines (no per-row RETURNING round trips).
     db.session.execute(
         insert(OrderLine),
@@ -509,15 +511,48 @@ def find_own_order(account: Account, order_id: int) -> Order:
     return order
 
 
-def own_orders(account: Account) -> list[Order]:
-    """The account's orders, newest first, with their lines ("Mon compte")."""
-    return list(
-        db.session.scalars(
-            select(Order)
-            .where(Order.account_id == account.id)
-            .order_by(Order.created_at.desc())
-            .options(selectinload(Order.lines))
+# How long a cancelled order that was never validated stays listed in « Mon compte ».
+RECENTLY_CANCELLED = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class AccountOrders:
+    """« Mon compte »'s lists: saved orders awaiting validation, validated ones (C0001…,
+    cancelled by head office included), and the recent cancellations of unvalidated ones."""
+
+    in_progress: list[Order]
+    validated: list[Order]
+    cancelled: list[Order]
+
+    @property
+    def all(self) -> list[Order]:
+        return self.in_progress + self.validated + self.cancelled
+
+
+def account_orders(account: Account, now: datetime) -> AccountOrders:
+    """The account's orders for « Mon compte », newest first, with their lines; unvalidated
+    orders cancelled more than :data:`RECENTLY_CANCELLED` ago are left out."""
+    orders = db.session.scalars(
+        select(Order)
+        .where(
+            Order.account_id == account.id,
+            or_(
+                Order.status != OrderStatus.CANCELLED,
+                Order.validated_number.is_not(None),
+                Order.cancelled_at >= now - RECENTLY_CANCELLED,
+            ),
         )
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .options(selectinload(Order.lines))
+    ).all()
+    validated = [o for o in orders if o.validated_number is not None]
+    validated.sort(key=lambda o: (o.validated_at, o.id), reverse=True)
+    return AccountOrders(
+        in_progress=[o for o in orders if o.status is OrderStatus.SAVED],
+        validated=validated,
+        cancelled=[
+            o for o in orders if o.status is OrderStatus.CANCELLED and o.validated_number is None
+        ],
     )
 
 

@@ -17,16 +17,15 @@ move at once see each other's result and exactly one of them succeeds.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.french import elided
 from shop.models import (
     Account,
     AccountType,
@@ -225,28 +224,17 @@ def available(order: Order, actor: Actor, names: Iterable[str] | None = None) ->
     return [name for name in names if may(actor, name) and applies(order, name)]
 
 
-# "de annuler" → "d'annuler", "la annuler" → "l'annuler": the verb is put in the sentence
-# after translation, so French elision is done on the finished text.
-_ELISION = re.compile(r"\b([Dd]e|[Ll][ae]) (?=[aeiouyéèêàâîôûAEIOUYÉÈÊÀ])")
-
-
-def _elided(message) -> LazyString:
-    return LazyString(lambda: _ELISION.sub(lambda m: m.group(1)[0] + "'", str(message)))
-
-
 def check(order: Order, name: str, actor: Actor) -> Transition:
     transition = TRANSITIONS[name]
     if not may(actor, name):
         raise TransitionForbidden(
-            _elided(
-                _l("Votre compte ne permet pas de %(verb)s une commande.", verb=transition.verb)
-            )
+            elided(_l("Votre compte ne permet pas de %(verb)s une commande.", verb=transition.verb))
         )
     for track, states in transition.requires:
         current = state(order, track)
         if current not in states:
             raise TransitionRefused(
-                _elided(
+                elided(
                     _l(
                         "La commande %(number)s est « %(state)s » : impossible de la %(verb)s.",
                         number=order.display_number,
@@ -292,17 +280,48 @@ def record(
     return event
 
 
+# Steps of an order's history that change no state: recorded beside the transitions so the
+# owner reads the whole story (the reminder the sweeper sent, a saved order modified).
+STEPS: dict[str, tuple[Track, enum.Enum, object]] = {
+    "remind": (Track.ORDER, OrderStatus.SAVED, _l("Rappel envoyé par email")),
+    "modify": (Track.ORDER, OrderStatus.SAVED, _l("Commande modifiée")),
+}
+
+
+def record_step(order: Order, name: str, actor: Actor, now: datetime) -> OrderEvent:
+    """Note a step that changes no state (see :data:`STEPS`) in the order's history."""
+    track, current, _label = STEPS[name]
+    event = OrderEvent(
+        order_id=order.id,
+        at=now,
+        transition=name,
+        track=track.value,
+        from_state=current.value,
+        to_state=current.value,
+        actor_id=actor.account_id,
+        api_client_id=actor.api_client_id,
+        actor_label=actor.label[:200],
+        note="",
+    )
+    db.session.add(event)
+    return event
+
+
 def event_rows(order_ids: Iterable[int], name: str, before: enum.Enum, now: datetime) -> list:
-    """History rows for a bulk move made by the shop itself (the expiry sweeper)."""
-    transition = TRANSITIONS[name]
+    """History rows for a bulk move made by the shop itself (the sweeper): a transition, or a
+    step of :data:`STEPS` (the reminder)."""
+    if name in STEPS:
+        track, target, _label = STEPS[name]
+    else:
+        track, target = TRANSITIONS[name].track, TRANSITIONS[name].target
     return [
         {
             "order_id": order_id,
             "at": now,
             "transition": name,
-            "track": transition.track.value,
+            "track": track.value,
             "from_state": before.value,
-            "to_state": transition.target.value,
+            "to_state": target.value,
             "actor_id": None,
             "api_client_id": None,
             "actor_label": "",
@@ -319,7 +338,18 @@ STATE_LABELS = {
 }
 
 
+# Where the state reached does not say why: an order is « Annulée » by the deadline or by
+# head office, and these read differently to its owner.
+EVENT_LABELS = {
+    "expire": _l("Annulée : délai de validation dépassé"),
+    "cancel": _l("Annulée par le siège"),
+    **{name: label for name, (_track, _state, label) in STEPS.items()},
+}
+
+
 def event_label(event: OrderEvent) -> str:
-    """What a history line says happened: the state the order reached."""
+    """What a history line says happened: the step, or the state the order reached."""
+    if event.transition in EVENT_LABELS:
+        return str(EVENT_LABELS[event.transition])
     target = STATE_LABELS.get(event.to_state)
     return target.label if target is not None else event.to_state

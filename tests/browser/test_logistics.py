@@ -71,11 +71,11 @@ def test_ship_an_order_and_follow_it(
     mine = orderer.new_page()
     sign_in(mine, "mgen-sd01")
     mine.get_by_role("link", name="Mon compte").first.click()
-    expect(mine.get_by_test_id("orders-validated")).to_contain_text("Expédiée")
-    in_progress = mine.get_by_test_id("orders-in-progress")
-    expect(in_progress).to_contain_text("En cours de livraison")
-    expect(in_progress).to_contain_text("N° de suivi Colissimo : 6A12345678901")
-    link = in_progress.get_by_role("link", name="Suivre la livraison")
+    validated = mine.get_by_test_id("orders-validated")
+    expect(validated).to_contain_text("C0001")
+    expect(validated).to_contain_text("Expédiée")
+    expect(validated).to_contain_text("N° de suivi Colissimo : 6A12345678901")
+    link = validated.get_by_role("link", name="Suivre la livraison")
     expect(link).to_have_attribute(
         "href", "https://www.laposte.fr/outils/suivre-vos-envois?code=6A12345678901"
     )

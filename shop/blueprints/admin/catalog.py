@@ -16,6 +16,7 @@ from shop.blueprints.media import product_upload_folder
 from shop.catalog import admin as catalog_admin
 from shop.clock import utcnow
 from shop.extensions import db
+from shop.french import elide
 from shop.models import Product, ShopKind
 from shop.web.boundary import on_refusal
 from shop.web.params import arg_id, enum_value, get_or_404
@@ -196,11 +197,13 @@ def stock_adjust(product_id: int):
         product.id, form.delta.data, form.reason.data, current_user, utcnow()
     )
     flash(
-        _(
-            "Stock de %(reference)s : %(delta)s, soit %(stock)s en stock.",
-            reference=product.reference,
-            delta=f"{movement.delta:+d}",
-            stock=movement.stock_after,
+        elide(
+            _(
+                "Stock de %(reference)s : %(delta)s, soit %(stock)s en stock.",
+                reference=product.reference,
+                delta=f"{movement.delta:+d}",
+                stock=movement.stock_after,
+            )
         ),
         "success",
     )

@@ -86,11 +86,37 @@ class IntegerInput(_NumberField):
 
 
 class DecimalInput(_NumberField):
+    """A decimal typed and shown the French way: « 12,50 », a comma (a point is accepted).
+
+    ``places`` fixes the decimals shown (2 for an amount: « 1,00 »); without it, a stored
+    value shows no useless zero (a rate of 20.00 reads « 20 », 5.50 « 5,5 »).
+    """
+
     pattern = re.compile(r"^[+-]?[0-9]{1,30}([.,][0-9]{1,6})?$")
     invalid = _l("Saisissez un nombre, par exemple 12,50.")
 
+    def __init__(self, *args, places: int | None = None, percent: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.places = places
+        self.percent = percent  # a rate: « 5,5 % » is read as 5,5
+
+    def process_formdata(self, valuelist):
+        if self.percent and valuelist:
+            valuelist = [valuelist[0].strip().removesuffix("%")]
+        super().process_formdata(valuelist)
+
     def parse(self, raw: str):
         return Decimal(raw.replace(",", "."))
+
+    def _value(self) -> str:
+        if self.raw_data or self.data is None:
+            return super()._value()
+        value = Decimal(self.data)
+        if self.places is not None:
+            text = f"{value:.{self.places}f}"
+        else:
+            text = f"{value.normalize():f}" if value != value.to_integral() else f"{value:.0f}"
+        return text.replace(".", ",")
 
 
 class Between:
@@ -243,6 +269,7 @@ class ProductForm(FlaskForm):
     category_id = SelectField(_l("Catégorie"), coerce=_int_or_none, validate_choice=False)
     unit_price = DecimalInput(
         _l("Prix unitaire HT (€)"),
+        places=2,
         validators=[
             _required(_l("Indiquez le prix unitaire HT.")),
             Between(
@@ -257,6 +284,7 @@ class ProductForm(FlaskForm):
     vat_rate = DecimalInput(
         _l("Taux de TVA (en pourcentage)"),
         default=Decimal("20.00"),
+        percent=True,
         validators=[
             _required(_l("Indiquez le taux de TVA.")),
             Between(

@@ -37,6 +37,7 @@ def outbox():
         chosen=chosen,
         counts=outbox_admin.counts_by_status(),
         OutboxStatus=OutboxStatus,
+        explain_error=outbox_admin.explain_error,
     )
 
 

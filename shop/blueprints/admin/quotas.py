@@ -14,6 +14,7 @@ from shop.blueprints.guards import admin_required
 from shop.clock import local_today, shop_timezone, utcnow
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.french import elide
 from shop.models import Allocation, Entity, Product
 from shop.quota import admin as quota_admin
 from shop.quota.store import monthly_limits, used_this_month
@@ -110,7 +111,7 @@ def set_entity_quota(product_id: int):
     )
     quota = _quantity("monthly_quota", allow_empty=True)
     quota_admin.set_entity_quota(product, entity, quota, current_user)
-    flash(_("Quota de %(entity)s enregistré.", entity=entity.name), "success")
+    flash(elide(_("Quota de %(entity)s enregistré.", entity=entity.name)), "success")
     return redirect(url_for("admin_quotas.product_quotas", product_id=product.id))
 
 
