@@ -203,7 +203,11 @@ def product_form(app, **values) -> dict:
         ("unit_price", "-1", "Le prix unitaire HT doit être un montant positif ou nul."),
         ("vat_rate", "1000000", "Le taux de TVA doit être compris entre 0 et 100 (100 exclu)."),
         ("min_quantity", "2000000000", "La quantité minimale ne peut dépasser 1 000 000 000."),
-        ("max_quantity", "1000000001", "La quantité maximale ne peut dépasser 1 000 000 000."),
+        (
+            "max_quantity",
+            "1000001",
+            "La quantité maximale par commande doit être un nombre entier de 1 à 1 000 000.",
+        ),
         ("quantity_step", "99999999999", "Le pas de quantité ne peut dépasser 1 000 000 000."),
         (
             "weight_grams",

@@ -239,7 +239,7 @@ def test_from_an_empty_install_to_the_first_shipped_order(
 
     # The orderer sees it on its way; the stock went out.
     orderer.get_by_role("link", name="Mon compte").first.click()
-    expect(orderer.get_by_test_id("orders-in-progress")).to_contain_text("En cours de livraison")
+    expect(orderer.get_by_test_id("orders-validated")).to_contain_text("En cours de livraison")
     with app.app_context():
         mug = db.session.query(Product).filter_by(reference="MUG-LOGO").one()
         assert (mug.stock_on_hand, mug.reserved_quantity) == (180, 0)
