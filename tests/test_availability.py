@@ -293,3 +293,22 @@ def test_the_domain_refuses_a_maximum_above_the_bound(app, create_product):
         assert refused.value.field == "max_quantity"
         data.max_quantity = 1_000_000
         catalog_admin.check_product_data(data)
+
+
+def test_head_office_lists_count_availability_as_the_shops_do(app, login_as, create_product, hold):
+    product = create_product(reference="ADMINDISPO", stock=10)
+    hold(product, 4)
+    admin = login_as("siege-admin")
+
+    def row(url: str) -> str:
+        page = text(admin.get(url))
+        match = re.search(r"<tr[^>]*>(?:(?!</tr>).)*ADMINDISPO.*?</tr>", page, re.S)
+        assert match, url
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)))
+
+    assert " 10 4 6 " in row("/admin/stock?q=ADMINDISPO")  # on hand, held, available
+    assert " 6 " in row("/admin/produits?q=ADMINDISPO")
+    # Past the deadline, before any sweep: nothing is held any more, everywhere alike.
+    with time_machine.travel(utcnow() + timedelta(days=7, minutes=1), tick=False):
+        assert " 10 0 10 " in row("/admin/stock?q=ADMINDISPO")
+        assert " 10 " in row("/admin/produits?q=ADMINDISPO")

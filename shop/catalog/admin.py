@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from shop.accounts import audit
+from shop.catalog.availability import with_availability
 from shop.catalog.quantities import MAX_ORDER_QUANTITY
 from shop.catalog.queries import words_condition
 from shop.errors import DomainError
@@ -199,12 +200,14 @@ def set_active(product: Product, active: bool, actor: Account | None) -> None:
 
 
 def admin_products(
+    now: datetime,
     terms: str = "",
     shop: ShopKind | None = None,
     category_id: int | None = None,
     active: bool | None = None,
 ) -> Select:
-    """Every product (active or not) matching the filters, by shop, category and name."""
+    """Every product (active or not) matching the filters, by shop, category and name, with
+    what is available of each at ``now`` (as the shops count it)."""
     query = (
         select(Product)
         .join(Product.category)
@@ -219,7 +222,7 @@ def admin_products(
         query = query.where(Product.category_id == category_id)
     if active is not None:
         query = query.where(Product.active.is_(active))
-    return query
+    return with_availability(query, now)
 
 
 # --- Stock ------------------------------------------------------------------------------

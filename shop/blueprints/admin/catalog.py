@@ -43,7 +43,9 @@ def products():
     shop = enum_value(ShopKind, request.args.get("boutique"))
     category_id = arg_id("categorie")
     status = request.args.get("statut", "")
-    query = catalog_admin.admin_products(terms, shop, category_id, STATUS_FILTERS.get(status))
+    query = catalog_admin.admin_products(
+        utcnow(), terms, shop, category_id, STATUS_FILTERS.get(status)
+    )
     page = db.paginate(query, per_page=current_app.config["SHOP_PAGE_SIZE"], error_out=False)
     filters = {
         "q": terms,
@@ -161,7 +163,7 @@ def product_activation(product_id: int):
 @admin_required
 def stock():
     terms = request.args.get("q", "").strip()[:80]
-    query = catalog_admin.admin_products(terms)
+    query = catalog_admin.admin_products(utcnow(), terms)
     page = db.paginate(query, per_page=current_app.config["SHOP_PAGE_SIZE"], error_out=False)
     latest = catalog_admin.latest_movements(15)
     return render_template("admin/catalog/stock.html", page=page, terms=terms, latest=latest)
