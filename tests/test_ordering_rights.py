@@ -185,3 +185,23 @@ def test_the_third_object_order_of_an_entity_is_refused_to_one_of_two_racing_sav
     with app.app_context():
         assert db.session.query(Order).count() == 2
         assert db.session.get(Product, mug).reserved_quantity == 2
+
+
+def test_an_entity_deactivated_after_head_office_chose_it_is_said_inactive(
+    app, login_as, create_product, add, save
+):
+    leaflet = create_product(reference="LOGEMENT", stock=100)
+    allier = entity_id(app, "S003")
+    admin = login_as("siege-admin")
+    add(admin, leaflet, 10)
+    admin.post("/panier/entite", {"entity_id": str(allier)})
+    with app.app_context():
+        db.session.get(Entity, allier).active = False
+        db.session.commit()
+    basket = text(admin.get("/panier"))
+    assert "n'est plus active : cette commande sera pour votre entité, « MGEN SIÈGE »" in basket
+    refused = text(save(admin))
+    assert "n'est plus active" in refused and "rattachée" not in refused
+    assert "est enregistrée" in text(save(admin))
+    with app.app_context():
+        assert db.session.query(Order).one().entity.code == "SIEGE"

@@ -345,15 +345,23 @@ def _recipient_still_allowed(account: Account, basket) -> Entity:
     chosen = basket.recipient_entity_id
     if chosen is not None and chosen != recipient.id:
         detached = db.session.get(Entity, chosen)
-        raise RecipientDetached(
-            _l(
+        if detached is None or not detached.active:
+            message = _l(
                 "Votre commande n'a pas été enregistrée : l'entité « %(entity)s » n'est plus "
-                "rattachée à votre compte. Votre panier est désormais pour votre entité, "
-                "« %(own)s » : vérifiez-le puis enregistrez votre commande.",
+                "active. Votre panier est désormais pour votre entité, « %(own)s » : "
+                "vérifiez-le puis enregistrez votre commande.",
                 entity=detached.name if detached is not None else "?",
                 own=account.entity.name,
             )
-        )
+        else:
+            message = _l(
+                "Votre commande n'a pas été enregistrée : l'entité « %(entity)s » n'est plus "
+                "rattachée à votre compte. Votre panier est désormais pour votre entité, "
+                "« %(own)s » : vérifiez-le puis enregistrez votre commande.",
+                entity=detached.name,
+                own=account.entity.name,
+            )
+        raise RecipientDetached(message)
     return recipient
 
 
