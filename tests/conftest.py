@@ -737,3 +737,23 @@ def rule_path(url_values):
 def pytest_collection_modifyitems(config, items):
     # Browser tests last: they are the slowest and the others fail faster.
     items.sort(key=lambda item: "browser" in Path(str(item.fspath)).parts)
+
+
+SAVE_FORM = re.compile(r'<form method="post" action="/panier/enregistrer">(.*?)</form>', re.S)
+HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">')
+
+
+@pytest.fixture
+def save_as_shown():
+    """``save_as_shown(browser)``: open « Mon panier » and press « Enregistrer votre
+    commande » there, posting what that page's form holds (the ``save`` fixture posts
+    nothing: a page older than the basket's state), following the redirect."""
+
+    def save_from_page(browser):
+        page = browser.get("/panier").get_data(as_text=True)
+        form = SAVE_FORM.search(page)
+        assert form is not None, "no « Enregistrer votre commande » on the basket page"
+        data = dict(HIDDEN_INPUT.findall(form.group(1)))
+        return browser.post("/panier/enregistrer", data=data, follow_redirects=True)
+
+    return save_from_page

@@ -179,6 +179,43 @@ def test_a_basket_modifying_an_order_past_its_deadline_says_the_reservation_laps
         assert "réservés jusqu'au" not in page and "a pris fin le" in page
 
 
+def test_saving_a_basket_whose_lapse_the_page_announced_makes_a_new_order_at_once(
+    app, login_as, create_product, add, save, save_as_shown, only_order
+):
+    product = create_product(stock=50)
+    with at(0):
+        browser = login_as("mgen-sd01")
+        add(browser, product, 2)
+        save(browser)
+        order = only_order()
+    with at(5):
+        browser.post(f"/commande/{order.id}/modifier")
+    with at(7, 1):
+        assert "a pris fin le" in text(browser.get("/panier"))
+        saved = text(save_as_shown(browser))
+        assert "a été annulée" not in saved and "est enregistrée" in saved
+    with app.app_context():
+        new = db.session.query(Order).filter(Order.id != order.id).one()
+        assert new.number != order.number and [line.quantity for line in new.lines] == [2]
+
+
+def test_a_save_from_a_page_shown_before_the_deadline_says_the_order_was_cancelled(
+    app, login_as, create_product, add, save, only_order
+):
+    product = create_product(stock=50)
+    with at(0):
+        browser = login_as("mgen-sd01")
+        add(browser, product, 2)
+        save(browser)
+        order = only_order()
+    with at(5):
+        browser.post(f"/commande/{order.id}/modifier")
+    with at(7, 1):  # the page seen at day 5 said nothing of a lapse
+        refused = text(save(browser))
+        assert "a été annulée" in refused and "enregistrez-le" in refused
+        assert "est enregistrée" in text(save(browser))
+
+
 def test_a_modified_order_notes_it_in_its_history(
     app, login_as, create_product, add, save, only_order
 ):

@@ -188,8 +188,10 @@ def test_the_third_object_order_of_an_entity_is_refused_to_one_of_two_racing_sav
 
 
 def test_an_entity_deactivated_after_head_office_chose_it_is_said_inactive(
-    app, login_as, create_product, add, save
+    app, login_as, create_product, add, save_as_shown
 ):
+    """The basket page says the order will be for one's own entity: saving from it does
+    that at once, not a refusal repeating what the page said."""
     leaflet = create_product(reference="LOGEMENT", stock=100)
     allier = entity_id(app, "S003")
     admin = login_as("siege-admin")
@@ -200,8 +202,29 @@ def test_an_entity_deactivated_after_head_office_chose_it_is_said_inactive(
         db.session.commit()
     basket = text(admin.get("/panier"))
     assert "n'est plus active : cette commande sera pour votre entité, « MGEN SIÈGE »" in basket
-    refused = text(save(admin))
+    assert "est enregistrée" in text(save_as_shown(admin))
+    with app.app_context():
+        assert db.session.query(Order).one().entity.code == "SIEGE"
+
+
+def test_a_save_from_a_page_shown_before_the_deactivation_is_refused_with_why(
+    app, login_as, create_product, add, save
+):
+    leaflet = create_product(reference="LOGEMENT", stock=100)
+    allier = entity_id(app, "S003")
+    admin = login_as("siege-admin")
+    add(admin, leaflet, 10)
+    admin.post("/panier/entite", {"entity_id": str(allier)})
+    with app.app_context():
+        db.session.get(Entity, allier).active = False
+        db.session.commit()
+    # The page still showed « MGEN SECTION DE L'ALLIER » as the recipient.
+    refused = text(
+        admin.post("/panier/enregistrer", {"recipient_id": str(allier)}, follow_redirects=True)
+    )
     assert "n'est plus active" in refused and "rattachée" not in refused
+    with app.app_context():
+        assert db.session.query(Order).count() == 0
     assert "est enregistrée" in text(save(admin))
     with app.app_context():
         assert db.session.query(Order).one().entity.code == "SIEGE"

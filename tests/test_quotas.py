@@ -385,18 +385,24 @@ def test_a_recipient_detached_meanwhile_falls_back_to_ones_own_over_quota(
     app, login_as, create_product, add, consume, save
 ):
     """The chosen section is detached from the director after « Mettre à jour », and the
-    director's own section is over quota: the save says so and falls back, never a 500."""
+    director's own section is over quota: a save from the page that still showed the
+    section says so and falls back, never a 500."""
     leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
     consume("S001", leaflet, 50)
     browser = login_as("mgen-sd01")
     add(browser, leaflet, 30)
-    update(browser, entity_id(app, "S003"))
+    allier = entity_id(app, "S003")
+    update(browser, allier)
     with app.app_context():
         account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
         account.attached_entities = [e for e in account.attached_entities if e.code != "S003"]
         db.session.commit()
         account_id = account.id
-    first = html.unescape(save(browser).get_data(as_text=True))
+    first = html.unescape(
+        browser.post(
+            "/panier/enregistrer", {"recipient_id": str(allier)}, follow_redirects=True
+        ).get_data(as_text=True)
+    )
     assert "l'entité « MGEN SECTION DE L'ALLIER » n'est plus rattachée" in first
     assert "Votre panier est désormais pour votre entité, « MGEN SECTION DE L'AIN »" in first
     with app.app_context():
@@ -410,6 +416,30 @@ def test_a_recipient_detached_meanwhile_falls_back_to_ones_own_over_quota(
     assert "n'a pas été enregistrée" in page and "pour l'entité « MGEN SECTION DE L'AIN »" in page
     assert "passer la commande le mois prochain" in page
     assert basket_lines(app) == {"LOGEMENT": 0}
+
+
+def test_a_detached_recipient_the_basket_announced_falls_back_at_the_first_save(
+    app, login_as, create_product, add, consume, save_as_shown
+):
+    """Once « Mon panier » said the order will be for one's own entity, « Enregistrer »
+    from that page does it at once: the own entity's quota is checked then (here passed,
+    so the basket is lowered), not a refusal repeating the detachment."""
+    leaflet = create_product(reference="LOGEMENT", monthly_quota=50, stock=1000)
+    consume("S001", leaflet, 40)
+    browser = login_as("mgen-sd01")
+    add(browser, leaflet, 30)
+    update(browser, entity_id(app, "S003"))
+    with app.app_context():
+        account = db.session.query(Account).filter_by(identifier="mgen-sd01").one()
+        account.attached_entities = [e for e in account.attached_entities if e.code != "S003"]
+        db.session.commit()
+    page = html.unescape(browser.get("/panier").get_data(as_text=True))
+    assert "n'est plus rattachée à votre compte : cette commande sera pour votre entité" in page
+    first = html.unescape(save_as_shown(browser).get_data(as_text=True))
+    assert "n'est plus rattachée" not in first
+    assert "pour l'entité « MGEN SECTION DE L'AIN »" in first
+    assert basket_lines(app) == {"LOGEMENT": 10}
+    assert "est enregistrée" in html.unescape(save_as_shown(browser).get_data(as_text=True))
 
 
 def test_mettre_a_jour_again_after_all_over_stays_all_over(

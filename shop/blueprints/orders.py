@@ -23,7 +23,7 @@ from shop.models import OrderStatus
 from shop.ordering import fulfilment, orders, validation, workflow
 from shop.quota import Outcome
 from shop.web.boundary import on_refusal
-from shop.web.params import form_id
+from shop.web.params import form_id, form_int
 
 bp = Blueprint("orders", __name__)
 
@@ -76,9 +76,18 @@ def _own_order_or_404(order_id: int):
 @orderer_required
 def save():
     on_refusal(back=url_for("basket.show"))
+    # What the basket page showed: what it already told the person is done, not refused.
+    shown = orders.ShownBasket(
+        recipient_id=form_int("recipient_id", minimum=1),
+        lapsed_order_id=form_int("lapsed_order_id", minimum=1),
+    )
     try:
         outcome = orders.save(
-            current_user, utcnow(), shop_timezone(), current_app.config["SHOP_DISPATCH_WEEKDAY"]
+            current_user,
+            utcnow(),
+            shop_timezone(),
+            current_app.config["SHOP_DISPATCH_WEEKDAY"],
+            shown,
         )
     except orders.OrderNotFound:
         abort(404)

@@ -218,16 +218,38 @@ def expired_message(order: Order):
     )
 
 
-def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday: int) -> Order:
+@dataclass(frozen=True)
+class ShownBasket:
+    """What the basket page the person saved from showed them: the recipient entity
+    (``recipient_id``) and, when it said the modified order's reservation had ended, that
+    order (``lapsed_order_id``). A save posted without them (an older page) knows nothing."""
+
+    recipient_id: int | None = None
+    lapsed_order_id: int | None = None
+
+
+def save_basket(
+    account: Account,
+    now: datetime,
+    tz: ZoneInfo,
+    dispatch_weekday: int,
+    shown: ShownBasket | None = None,
+) -> Order:
     """ "Enregistrer votre commande": reserve every line and open the 7-day validation window.
 
     When the basket holds a saved order being modified, that order is updated instead: its
     reservation is adjusted by the difference, its number and deadline stay.
+
+    What the page already told the person (``shown``) is done rather than refused again: a
+    recipient detached meanwhile and shown as replaced by the account's own entity, or a
+    modified order shown as lapsed, whose lines then make a new order. Only a change since
+    that page was shown refuses the save.
     """
+    shown = shown or ShownBasket()
     require_shop(account, None)
     basket = lock_basket(account)
     require_shop(account, basket.shop)
-    recipient = _recipient_still_allowed(account, basket)
+    recipient = _recipient_still_allowed(account, basket, shown)
     if recipient.id != account.entity_id and basket.quota_checked_entity_id != recipient.id:
         raise OrderError(NOT_CHECKED)
     # Lines lowered to 0 by the quota were kept for information only.
@@ -240,8 +262,12 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     held: dict[int, int] = {}
     if basket.order_id is not None:
         order = lock_own_order(account, basket.order_id)
-        require_open(order, now)
-        held = {line.product_id: line.reserved_quantity for line in order.lines}
+        if shown.lapsed_order_id == order.id and order.reservation_lapsed(now):
+            basket.order_id = None  # as the page said: its lines make a new order
+            order = None
+        else:
+            require_open(order, now)
+            held = {line.product_id: line.reserved_quantity for line in order.lines}
 
     products = lock_products(wanted.keys() | held.keys())
     reclaim_expired(products.keys(), now)
@@ -338,12 +364,15 @@ def save_basket(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday:
     return order
 
 
-def _recipient_still_allowed(account: Account, basket) -> Entity:
+def _recipient_still_allowed(account: Account, basket, shown: ShownBasket) -> Entity:
     """The basket's "Entité du destinataire"; refused when head office detached the chosen
-    section from the account since (:func:`save` then falls back to the account's own)."""
+    section from the account since (:func:`save` then falls back to the account's own),
+    unless the page saved from already showed the account's own entity in its place."""
     recipient = recipient_entity(account, basket)
     chosen = basket.recipient_entity_id
-    if chosen is not None and chosen != recipient.id:
+    if chosen is not None and chosen != recipient.id and shown.recipient_id == recipient.id:
+        _back_to_own_entity(basket)
+    elif chosen is not None and chosen != recipient.id:
         detached = db.session.get(Entity, chosen)
         if detached is None or not detached.active:
             message = _l(
@@ -446,7 +475,13 @@ class SaveOutcome:
         return isinstance(self.refusal, OrderExpired)
 
 
-def save(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday: int) -> SaveOutcome:
+def save(
+    account: Account,
+    now: datetime,
+    tz: ZoneInfo,
+    dispatch_weekday: int,
+    shown: ShownBasket | None = None,
+) -> SaveOutcome:
     """ "Enregistrer votre commande", all of it in the caller's one transaction.
 
     :func:`save_basket`, and when the monthly quota, the modified order's deadline or a
@@ -457,7 +492,7 @@ def save(account: Account, now: datetime, tz: ZoneInfo, dispatch_weekday: int) -
     raised.
     """
     try:
-        return SaveOutcome(order=save_basket(account, now, tz, dispatch_weekday))
+        return SaveOutcome(order=save_basket(account, now, tz, dispatch_weekday, shown))
     except QuotaExceeded as error:
         basket = lock_basket(account)
         recipient = recipient_entity(account, basket)
