@@ -3,6 +3,7 @@ from the delivery postcode; « N° ANSH à renseigner »; « Vos contacts » on 
 
 from __future__ import annotations
 
+import html
 import re
 from decimal import Decimal
 from io import BytesIO
@@ -436,10 +437,18 @@ def test_an_address_changed_at_validation_recomputes_the_shipping_fee(
     save(browser)
     order = only_order()
     assert order.shipping_excl_vat == Decimal("6.90")
-    browser.post(
-        f"/commande/{order.id}/valider",
-        validate_form(delivery_postcode="97100", delivery_city="POINTE-À-PITRE"),
-    )
+    overseas = validate_form(delivery_postcode="97100", delivery_city="POINTE-À-PITRE")
+    told = browser.post(f"/commande/{order.id}/valider", overseas | {"shipping_seen": "690"})
+    # Not final yet: the page comes back with the new fee and total, nothing changed.
+    page = html.unescape(told.get_data(as_text=True)).replace("\xa0", " ").replace("\u202f", " ")
+    assert told.status_code == 400
+    assert "les frais de port passent de 6,90 € à 18,00 € H.T." in page
+    assert "le total de votre commande devient 33,60 € T.T.C." in page
+    assert 'name="shipping_seen" type="hidden" value="1800"' in page
+    assert 'value="POINTE-À-PITRE"' in page
+    order = only_order()
+    assert order.status is OrderStatus.SAVED and order.shipping_excl_vat == Decimal("6.90")
+    browser.post(f"/commande/{order.id}/valider", overseas | {"shipping_seen": "1800"})
     order = only_order()
     assert order.status is OrderStatus.VALIDATED
     assert (order.shipping_carrier, order.shipping_excl_vat, order.shipping_vat) == (
@@ -452,6 +461,30 @@ def test_an_address_changed_at_validation_recomputes_the_shipping_fee(
     data = browser.get(f"/commande/{order.id}/pdf").get_data()
     text = "".join(p.extract_text() for p in PdfReader(BytesIO(data)).pages)
     assert "33,60" in text and "POINTE-À-PITRE" in text
+
+
+def test_an_address_at_validation_that_keeps_the_fee_validates_at_once(
+    app, login_as, create_product, add, save, only_order, validate_form
+):
+    browser = login_as("mgen-sd01")
+    add(browser, create_product(ShopKind.OBJECTS, weight_grams=500, unit_price=Decimal("10.00")), 1)
+    save(browser)
+    order = only_order()
+    elsewhere = validate_form(delivery_postcode="69003", delivery_city="LYON")
+    browser.post(f"/commande/{order.id}/valider", elsewhere | {"shipping_seen": "690"})
+    order = only_order()
+    assert order.status is OrderStatus.VALIDATED and order.delivery_city == "LYON"
+    assert order.shipping_excl_vat == Decimal("6.90")
+
+
+def test_the_validation_page_holds_the_fee_it_shows(
+    app, login_as, create_product, add, save, only_order
+):
+    browser = login_as("mgen-sd01")
+    add(browser, create_product(ShopKind.OBJECTS, weight_grams=500, unit_price=Decimal("10.00")), 1)
+    save(browser)
+    page = browser.get(f"/commande/{only_order().id}").get_data(as_text=True)
+    assert 'name="shipping_seen" type="hidden" value="690"' in page
 
 
 # -- contacts -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ was typed; the rules (may this order be validated, shipped…) are the domain's.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,6 +17,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     PasswordField,
     SelectField,
     StringField,
@@ -178,7 +180,17 @@ class ValidateForm(FlaskForm):
         render_kw=BLOCK_INPUTS["email"],
     )
     ansh_number = StringField(_l("N° ANSH à renseigner"), validators=[Length(max=32)])
+    # The shipping fee H.T. the page showed, in cents: a new fee is confirmed by validating
+    # again once it has been shown (validation.ShippingChanged).
+    shipping_seen = HiddenField()
     submit = SubmitField(_l("Valider votre commande"))
+
+    def seen_fee(self) -> Decimal | None:
+        cents = parse_int(self.shipping_seen.data)
+        return None if cents is None else Decimal(cents) / 100
+
+    def show_fee(self, fee: Decimal) -> None:
+        self.shipping_seen.data = str(int(fee * 100))
 
     def delivery(self) -> orders.DeliveryAddress:
         return orders.DeliveryAddress(

@@ -144,6 +144,7 @@ def show(order_id: int):
             "ansh_number": order.ansh_number,
         }
     )
+    form.show_fee(order.shipping_excl_vat)
     return _render_order(order, form)
 
 
@@ -223,9 +224,13 @@ def validate(order_id: int):
             tz=shop_timezone(),
             objects_per_year=current_app.config["SHOP_OBJECT_ORDERS_PER_YEAR"],
             contact_email=orders.head_office_contact(),
+            shipping_seen=form.seen_fee(),
         )
     except orders.OrderNotFound:
         abort(404)
+    except validation.ShippingChanged as changed:
+        form.show_fee(changed.fee)  # shown now: « Valider » again confirms it
+        raise
     flash(
         _(
             "Votre commande %(saved)s est validée sous le numéro %(number)s. Un email "

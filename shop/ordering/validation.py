@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -27,10 +28,12 @@ from shop.ordering.orders import (
     order_totals,
     require_open,
 )
+from shop.ordering.pricing import compute_totals
 from shop.ordering.reservations import lock_products
 from shop.ordering.shipping import reestimate_fee
 from shop.quota import may_validate_another
 from shop.quota.store import validated_object_orders
+from shop.templating import money
 
 
 def validate_order(
@@ -44,6 +47,7 @@ def validate_order(
     tz: ZoneInfo,
     objects_per_year: int,
     contact_email: str,
+    shipping_seen: Decimal | None = None,
 ) -> Order:
     """ "Valider votre commande": final, no later change.
 
@@ -52,6 +56,10 @@ def validate_order(
     click) sees the other's result, exactly one wins; and with its products locked, the
     order's reservation is checked whole, in case a saver whose clock had passed the
     deadline reclaimed it a moment earlier.
+
+    A delivery address typed here that changes the shipping fee is refused with the new fee
+    and total (:class:`ShippingChanged`), nothing changed, unless ``shipping_seen`` (the fee
+    the page showed, H.T.) is that new fee: the person confirms a total they have seen.
 
     The confirmation e-mail is queued here, whoever validates (a page, a script, the demo):
     it leaves with the commit, its PDF made by the relay.
@@ -72,7 +80,7 @@ def validate_order(
     ansh_number = _clean_ansh(ansh_number)
     if delivery is not None and _delivery_changed(order, delivery):
         require_address_changeable(order.entity, field="delivery_address")
-        _deliver_elsewhere(order, delivery)
+        _deliver_elsewhere(order, delivery, shipping_seen)
     # Last of the checks: the counter row stays locked until the commit, and every
     # validation in the shop queues on it.
     order.validated_number = next_validated_number()
@@ -122,19 +130,42 @@ def _delivery_changed(order: Order, delivery: DeliveryAddress) -> bool:
     return (order.delivery_name, order.delivery_block) != (delivery.name.strip(), delivery.block)
 
 
-def _deliver_elsewhere(order: Order, delivery: DeliveryAddress) -> None:
+class ShippingChanged(OrderError):
+    """The address typed at validation changes the shipping fee: the person is told the new
+    fee and total and validates again to confirm them; ``fee`` is the new fee H.T."""
+
+    def __init__(self, message, fee: Decimal):
+        super().__init__(message, field="delivery_postcode")
+        self.fee = fee
+
+
+def _deliver_elsewhere(order: Order, delivery: DeliveryAddress, seen: Decimal | None) -> None:
     """The delivery address changed for this order: checked, kept, and its shipping
     estimated again for the new address's zone (« Cette adresse sert de base au calcul des
-    frais de port »), so the totals, PDF and e-mail show the new fee."""
+    frais de port »), so the totals, PDF and e-mail show the new fee. A fee other than the
+    order's is only taken once the page has shown it (``seen``)."""
     block = clean_block(delivery.block, "delivery_")
     name = delivery.name.strip()
     if not name:
         raise OrderError(REQUIRED, field="delivery_name")
-    order.delivery_name = name[:160]
-    block.copy_to(order, "delivery_")
     weight = sum(line.product.weight_grams * line.quantity for line in order.lines)
     overseas = overseas_zone(block.postcode, order.entity.overseas)
     shipping = reestimate_fee(order.shop, weight, overseas, order.dispatch_date)
+    if shipping.fee_excl_vat not in (order.shipping_excl_vat, seen):
+        total = compute_totals(order.lines, shipping).total_incl_vat
+        raise ShippingChanged(
+            _l(
+                "Avec cette adresse de livraison, les frais de port passent de %(before)s à "
+                "%(after)s H.T. et le total de votre commande devient %(total)s T.T.C. "
+                "Cliquez de nouveau sur « Valider votre commande » pour confirmer.",
+                before=money(order.shipping_excl_vat),
+                after=money(shipping.fee_excl_vat),
+                total=money(total),
+            ),
+            fee=shipping.fee_excl_vat,
+        )
+    order.delivery_name = name[:160]
+    block.copy_to(order, "delivery_")
     order.shipping_carrier = shipping.carrier
     order.shipping_excl_vat = shipping.fee_excl_vat
     order.shipping_vat = shipping.vat
