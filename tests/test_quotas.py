@@ -1,6 +1,7 @@
 """Ordering for attached sections within their monthly quotas."""
 
 import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -440,6 +441,49 @@ def test_a_detached_recipient_the_basket_announced_falls_back_at_the_first_save(
     assert "pour l'entité « MGEN SECTION DE L'AIN »" in first
     assert basket_lines(app) == {"LOGEMENT": 10}
     assert "est enregistrée" in html.unescape(save_as_shown(browser).get_data(as_text=True))
+
+
+def line_choices(page: str, product_id: int) -> list[int]:
+    select = page.split(f'id="line-qty-{product_id}"')[1].split("</select>")[0]
+    return [int(value) for value in re.findall(r'<option value="(\d+)"', select)]
+
+
+def test_after_mettre_a_jour_a_line_offers_no_more_than_the_quota_leaves(
+    app, login_as, create_product, add, consume
+):
+    leaflet = create_product(reference="LOGEMENT", monthly_quota=50, max_quantity=50)
+    other = create_product(reference="AFFICHE", max_quantity=50)  # no quota: stock only
+    consume("S003", leaflet, 30)
+    browser = login_as("mgen-sd01")
+    add(browser, leaflet, 50)
+    add(browser, other, 5)
+    assert line_choices(browser.get("/panier").get_data(as_text=True), leaflet)[-1] == 50
+    update(browser, entity_id(app, "S003"))
+    assert basket_lines(app) == {"LOGEMENT": 20, "AFFICHE": 5}
+    page = browser.get("/panier").get_data(as_text=True)
+    assert line_choices(page, leaflet) == list(range(1, 21))
+    assert line_choices(page, other) == list(range(1, 51))
+
+
+def test_the_quota_bounded_basket_reads_as_many_statements_for_many_lines(
+    app, login_as, create_product, add, count_queries
+):
+    browser = login_as("mgen-sd01")
+    allier = entity_id(app, "S003")
+
+    def statements() -> int:
+        update(browser, allier)
+        with count_queries() as counter:
+            assert browser.get("/panier").status_code == 200
+        return counter.count
+
+    for _ in range(2):
+        add(browser, create_product(monthly_quota=50), 1)
+    statements()  # caches and connections warm up
+    few = statements()
+    for _ in range(8):
+        add(browser, create_product(monthly_quota=50), 1)
+    assert statements() == few
 
 
 def test_mettre_a_jour_again_after_all_over_stays_all_over(

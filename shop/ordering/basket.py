@@ -18,12 +18,13 @@ from shop.accounts import audit
 from shop.addresses import Block, clean_block, overseas_zone
 from shop.catalog.availability import available_quantities, shortage_message
 from shop.catalog.quantities import QuantityOffer
-from shop.clock import utcnow
+from shop.clock import shop_timezone, utcnow
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import Account, Basket, BasketLine, Entity, Order, Product, ShopKind
 from shop.ordering.pricing import Totals, compute_totals
 from shop.ordering.shipping import estimate_shipping
+from shop.quota.store import quota_lines
 
 OTHER_SHOP_MESSAGES = {
     ShopKind.OBJECTS: _l(
@@ -212,10 +213,18 @@ class BasketView:
     account: Account
     # What each line's product has available for this basket (its order's own units count).
     available: dict[int, int] = field(default_factory=dict)
+    # Once « Mettre à jour » checked the lines for the recipient: what its monthly quota
+    # still leaves of each product (None: no quota). Empty before that check.
+    quota_left: dict[int, int | None] = field(default_factory=dict)
 
     def offer(self, line) -> QuantityOffer:
-        """The quantities the (priced) line may be changed to."""
-        return line.product.quantity_rule.offer(self.available.get(line.product.id, 0))
+        """The quantities the (priced) line may be changed to: what is available, and no
+        more than the recipient's monthly quota leaves once it has been checked."""
+        ceiling = self.available.get(line.product.id, 0)
+        left = self.quota_left.get(line.product.id)
+        if left is not None:
+            ceiling = min(ceiling, left)
+        return line.product.quantity_rule.offer(ceiling)
 
     def shortage(self, line):
         """The message flagging a (priced) line above what is available, or None."""
@@ -374,7 +383,29 @@ def view_basket(
         postcode = basket_delivery(account, basket, recipient).postcode
         overseas = overseas_zone(postcode, recipient.overseas)
         shipping = estimate_shipping(basket.shop, weight, overseas, today, dispatch_weekday)
+    now = now or utcnow()
     available = available_quantities(
-        [line.product_id for line in items], now or utcnow(), basket.order_id if basket else None
+        [line.product_id for line in items], now, basket.order_id if basket else None
     )
-    return BasketView(basket, compute_totals(items, shipping), recipient, account, available)
+    quota_left = {}
+    if items and basket.quota_checked_entity_id == recipient.id:
+        quota_left = _quota_left(basket, recipient, items, now)
+    return BasketView(
+        basket, compute_totals(items, shipping), recipient, account, available, quota_left
+    )
+
+
+def _quota_left(basket: Basket, recipient: Entity, items, now: datetime) -> dict[int, int | None]:
+    """What the recipient's monthly quotas leave of each line's product (the order being
+    modified not counted, its month the order's): two statements whatever the lines."""
+    month_of = basket.order.created_at if basket.order is not None else now
+    lines = quota_lines(
+        recipient.id,
+        {line.product_id: line.quantity for line in items},
+        {line.product_id: line.product for line in items},
+        month_of=month_of,
+        now=now,
+        tz=shop_timezone(),
+        exclude_order_id=basket.order_id,
+    )
+    return {line.product_id: line.remaining for line in lines}
