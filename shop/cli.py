@@ -71,6 +71,13 @@ def create_admin(identifier: str, email: str, first_name: str, last_name: str, p
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Administrateur siège « {account.identifier} » créé.")
+    if not (head_office.delivery_address and head_office.delivery_postcode):
+        # Nothing can be delivered to head office until then: its orders are refused.
+        click.echo(
+            f"L'entité « {head_office.name} » n'a pas d'adresse : complétez-la dans "
+            "Administration › Entités (ou l'adresse de livraison dans « Mon compte ») "
+            "avant de commander."
+        )
 
 
 @click.command("seed-demo")

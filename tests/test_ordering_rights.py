@@ -228,3 +228,59 @@ def test_a_save_from_a_page_shown_before_the_deactivation_is_refused_with_why(
     assert "est enregistrée" in text(save(admin))
     with app.app_context():
         assert db.session.query(Order).one().entity.code == "SIEGE"
+
+
+def head_office_without_address(app) -> None:
+    """As after ``flask create-admin`` on an empty database: no address anywhere."""
+    with app.app_context():
+        siege = db.session.query(Entity).filter_by(code="SIEGE").one()
+        for name in ("delivery_address", "delivery_postcode", "delivery_city"):
+            setattr(siege, name, "")
+        for name in ("billing_address", "billing_postcode", "billing_city"):
+            setattr(siege, name, "")
+        for account in db.session.query(Account).filter_by(entity_id=siege.id):
+            account.delivery_address = account.billing_address = ""
+        db.session.commit()
+
+
+def test_head_office_without_an_address_cannot_save_until_it_has_one(
+    app, login_as, create_product, add, save
+):
+    head_office_without_address(app)
+    leaflet = create_product(reference="LOGEMENT", stock=100)
+    admin = login_as("siege-admin")
+    add(admin, leaflet, 10)
+    page = text(admin.get("/panier"))
+    assert "Adresse de livraison à compléter" in page and "Adresse à compléter" in page
+    assert "— ," not in page and "Adresse de facturation à compléter" in page
+    refused = text(save(admin))
+    assert "l'adresse de livraison est incomplète (adresse, code postal et ville)" in refused
+    assert "« Mon compte »" in refused
+    with app.app_context():
+        assert db.session.query(Order).count() == 0
+        assert db.session.get(Product, leaflet).reserved_quantity == 0
+    admin.post(
+        "/panier/adresse-livraison",
+        {"delivery_address": "3 square Max Hymans", "delivery_postcode": "75015",
+         "delivery_city": "PARIS"},
+    )  # fmt: skip
+    assert "est enregistrée" in text(save(admin))
+    with app.app_context():
+        assert db.session.query(Order).one().delivery_postcode == "75015"
+
+
+def test_the_entities_list_says_an_address_is_to_be_completed(app, login_as):
+    head_office_without_address(app)
+    page = text(login_as("siege-admin").get("/admin/entites"))
+    address = page.split("<td>SIEGE</td>")[1].split("</tr>")[0].split("<td>")[2]
+    assert "Adresse à compléter" in address and "," not in address
+
+
+def test_create_admin_on_an_empty_install_says_head_office_needs_an_address(app):
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--identifier", "premier-admin", "--email", "a@example.org",
+              "--first-name", "Alice", "--last-name", "Martin",
+              "--password", "mot de passe solide"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "L'entité « SIÈGE » n'a pas d'adresse : complétez-la" in result.output

@@ -259,6 +259,12 @@ class BasketView:
         return basket_delivery(self.account, self.basket, self.delivery_entity)
 
     @property
+    def delivery_incomplete(self) -> bool:
+        """No address, postcode or city to deliver to (an entity never given one, such as
+        head office's on a fresh install): saving is refused until there is."""
+        return not delivery_complete(self.delivery_block)
+
+    @property
     def delivery_typed_here(self) -> bool:
         return basket_has_own_delivery(self.basket, self.delivery_entity)
 
@@ -340,6 +346,33 @@ def basket_delivery(account: Account, basket: Basket | None, recipient: Entity) 
     if basket_has_own_delivery(basket, recipient):
         return Block.read_from(basket, "delivery_")
     return usual_delivery(account, recipient)
+
+
+def delivery_complete(block: Block) -> bool:
+    """Whether goods can be sent there: an address, a postcode and a city."""
+    return all(value.strip() for value in (block.address, block.postcode, block.city))
+
+
+DELIVERY_INCOMPLETE = _l(
+    "Votre commande n'a pas été enregistrée : l'adresse de livraison est incomplète "
+    "(adresse, code postal et ville). Renseignez-la dans « Adresse de livraison » de votre "
+    "panier, ou dans « Mon compte » pour toutes les commandes de votre entité."
+)
+
+
+def require_complete_delivery(block: Block, recipient: Entity) -> None:
+    """An order is saved only with somewhere to deliver it (validation would refuse it)."""
+    if delivery_complete(block):
+        return
+    if recipient.overseas:  # its entity's address, which only head office changes
+        raise BasketError(
+            _l(
+                "Votre commande n'a pas été enregistrée : l'adresse de livraison de l'entité "
+                "« %(entity)s » est incomplète. Demandez au siège de la compléter.",
+                entity=recipient.name,
+            )
+        )
+    raise BasketError(DELIVERY_INCOMPLETE)
 
 
 def forget_delivery(basket: Basket) -> None:

@@ -41,6 +41,7 @@ from shop.ordering.basket import (
     forget_delivery,
     lock_basket,
     recipient_entity,
+    require_complete_delivery,
     require_shop,
 )
 from shop.ordering.numbers import next_order_number
@@ -304,6 +305,7 @@ def save_basket(
         delivery = basket_delivery(account, basket, recipient)
     else:
         delivery = order.delivery_block
+    require_complete_delivery(delivery, recipient)
     weight = sum(products[pid].weight_grams * quantity for pid, quantity in wanted.items())
     overseas = overseas_zone(delivery.postcode, recipient.overseas)
     shipping = estimate_shipping(shop, weight, overseas, today, dispatch_weekday)
