@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from io import BytesIO
 from urllib.parse import quote
 
@@ -24,6 +25,7 @@ from shop.models import (
     StockMovement,
 )
 from shop.ordering import fulfilment, numbers, orders
+from shop.ordering.lifecycle import expire_due_orders
 from shop.ordering.workflow import Actor
 
 
@@ -647,3 +649,45 @@ def test_odd_input_anywhere_is_refused_without_an_error_page(
         )
     assert max(statuses) < 500, statuses
     assert load(app, order_id).status is OrderStatus.VALIDATED  # no reason with a NUL
+
+
+def test_an_order_that_is_not_validated_is_a_404_whatever_the_form_says(
+    app, login_as, create_product, fill, sd01, validated_order_for
+):
+    """Refused input on an unknown, saved or expired order: the order page that would show
+    the refusal does not exist, so the answer is a 404, never a crash."""
+    product = create_product(stock=10)
+    validated_order_for(sd01, [(product, 1)])
+    fill(sd01, [(product, 1)])
+    with app.app_context():
+        account = db.session.get(Account, sd01)
+        expired = orders.save_basket(account, utcnow(), shop_timezone(), 1).id
+        db.session.commit()
+    with app.app_context():
+        assert expire_due_orders(utcnow() + timedelta(days=30)) == (1, 1)
+    fill(sd01, [(product, 1)])
+    with app.app_context():
+        account = db.session.get(Account, sd01)
+        saved = orders.save_basket(account, utcnow(), shop_timezone(), 1).id
+        db.session.commit()
+    bad_url = {"carrier": "DPD", "tracking_number": "250012345678", "tracking_url": "javascript:x"}
+    for who in ["logistique", "siege-admin"]:
+        browser = login_as(who)
+        for order_id in [999_999, saved, expired]:
+            base = f"/logistique/commande/{order_id}"
+            for url, data in [
+                (f"{base}/expedier", {"carrier": "DPD", "tracking_number": "X"}),
+                (f"{base}/expedier", bad_url),
+                (f"{base}/expedier", {"carrier": "Pigeon", "tracking_number": "X"}),
+                (f"{base}/expedier", {}),
+                (f"{base}/annuler", {"reason": "  "}),
+                (f"{base}/annuler", {}),
+                (f"{base}/livrer", {}),
+                (f"{base}/mutualiser", {}),
+                (f"{base}/facturation/invoice", {}),
+                (f"{base}/facturation/pay", {}),
+            ]:
+                assert browser.post(url, data).status_code == 404, (who, url, data)
+    with app.app_context():
+        assert db.session.get(Order, saved).status is OrderStatus.SAVED
+        assert db.session.get(Order, expired).status is OrderStatus.CANCELLED

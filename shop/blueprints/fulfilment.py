@@ -204,7 +204,9 @@ def _done(order_id: int, message: str):
 
 def _refusals_on_order_page(order_id: int, **forms) -> None:
     """A refused move is told on the order's page; a refused field beside it, on the page
-    shown again with what was typed."""
+    shown again with what was typed. An order that is not a validated one is a 404 here,
+    before anything is checked: the refusal's page could not be shown."""
+    _validated_order_or_404(order_id)
     on_refusal(
         form=next(iter(forms.values()), None),
         render=lambda: _render_detail(_validated_order_or_404(order_id), **forms),
