@@ -691,3 +691,23 @@ def test_an_order_that_is_not_validated_is_a_404_whatever_the_form_says(
     with app.app_context():
         assert db.session.get(Order, saved).status is OrderStatus.SAVED
         assert db.session.get(Order, expired).status is OrderStatus.CANCELLED
+
+
+def test_the_ship_form_proposes_the_carrier_the_order_planned(
+    app, login_as, create_product, sd01, validated_order_for
+):
+    order_id = validated_order_for(sd01, [(create_product(stock=10), 1)])
+    assert load(app, order_id).shipping_carrier == "DPD"
+    page = login_as("logistique").get(f"/logistique/commande/{order_id}").get_data(as_text=True)
+    assert "livraison DPD" in page
+    assert re.search(r'<option selected value="DPD">DPD</option>', page), page
+    assert '<option selected value="Chronopost">' not in page
+
+
+def test_the_planned_carrier_is_found_among_the_listed_ones():
+    from shop.ordering.carriers import planned_carrier
+
+    assert planned_carrier("DPD") == "DPD"
+    assert planned_carrier("Colissimo Outre-Mer") == "Colissimo"
+    assert planned_carrier("dhl") == "DHL"
+    assert planned_carrier("Coursier") is None and planned_carrier(None) is None

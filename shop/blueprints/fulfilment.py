@@ -30,7 +30,7 @@ from shop.documents.picking import picking_list_pdf
 from shop.extensions import db
 from shop.models import DeliveryStatus, InvoiceStatus, Order, OrderStatus, ShopKind
 from shop.ordering import fulfilment, workflow
-from shop.ordering.carriers import CARRIERS
+from shop.ordering.carriers import CARRIERS, planned_carrier
 from shop.ordering.orders import order_totals
 from shop.ordering.workflow import Actor
 from shop.web.boundary import on_refusal
@@ -178,7 +178,8 @@ def _render_detail(order: Order, ship_form=None, cancel_form=None, status: int =
             totals=order_totals(order),
             events=fulfilment.history(order),
             actions=workflow.available(order, actor),
-            ship_form=ship_form or ShipForm(formdata=None),
+            ship_form=ship_form
+            or ShipForm(formdata=None, carrier=planned_carrier(order.shipping_carrier)),
             cancel_form=cancel_form or CancelForm(formdata=None),
             event_label=workflow.event_label,
             OrderStatus=OrderStatus,
