@@ -15,6 +15,7 @@ from shop.clock import shop_timezone, utcnow
 from shop.extensions import db
 from shop.models import (
     Account,
+    AuditEntry,
     DeliveryStatus,
     InvoiceStatus,
     Order,
@@ -711,3 +712,29 @@ def test_the_planned_carrier_is_found_among_the_listed_ones():
     assert planned_carrier("Colissimo Outre-Mer") == "Colissimo"
     assert planned_carrier("dhl") == "DHL"
     assert planned_carrier("Coursier") is None and planned_carrier(None) is None
+
+
+def test_head_office_cancelling_an_order_is_written_to_the_journal(
+    app, login_as, create_product, sd01, validated_order_for
+):
+    order_id = validated_order_for(sd01, [(create_product(stock=5), 1)])
+    admin = login_as("siege-admin")
+    admin.post(f"/logistique/commande/{order_id}/annuler", {"reason": "Doublon"})
+    assert load(app, order_id).status is OrderStatus.CANCELLED
+    with app.app_context():
+        entry = db.session.query(AuditEntry).filter_by(action="order.cancel").one()
+        assert (entry.target_type, entry.target_id, entry.target_label) == (
+            "order",
+            order_id,
+            "C0001",
+        )
+        assert entry.actor.identifier == "siege-admin"
+        assert entry.changes["reason"] == [None, "Doublon"]
+    page = html.unescape(admin.get("/admin/journal?q=annulation").get_data(as_text=True))
+    assert "Annulation de commande par le siège" in page
+    assert "Statut de la commande</strong> : Validée → Annulée" in page
+    assert "Motif</strong> : — → Doublon" in page
+    # A refused cancellation writes nothing.
+    admin.post(f"/logistique/commande/{order_id}/annuler", {"reason": "Encore"})
+    with app.app_context():
+        assert db.session.query(AuditEntry).filter_by(action="order.cancel").count() == 1
