@@ -738,3 +738,42 @@ def test_head_office_cancelling_an_order_is_written_to_the_journal(
     admin.post(f"/logistique/commande/{order_id}/annuler", {"reason": "Encore"})
     with app.app_context():
         assert db.session.query(AuditEntry).filter_by(action="order.cancel").count() == 1
+
+
+def pdf_text(response) -> str:
+    return "".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
+
+
+def test_a_cancelled_or_expired_order_s_pdf_says_so_and_announces_no_delivery(
+    app, login_as, create_product, fill, sd01, validated_order_for
+):
+    product = create_product(stock=5000, max_quantity=5000)
+    fill(sd01, [(product, 1750)])
+    with app.app_context():
+        account = db.session.get(Account, sd01)
+        expired = orders.save_basket(account, utcnow(), shop_timezone(), 1)
+        expired_number = expired.number
+        expired = expired.id
+        db.session.commit()
+    director = login_as("mgen-sd01")
+    quote = director.get(f"/commande/{expired}/pdf")
+    assert f'filename="devis-{expired_number}.pdf"' in quote.headers["Content-Disposition"]
+    assert "date de livraison estimée" in pdf_text(quote)
+    assert "1\u202f750" in pdf_text(quote) or "1\u00a0750" in pdf_text(quote)
+    with app.app_context():
+        assert expire_due_orders(utcnow() + timedelta(days=30)) == (1, 1750)
+    response = director.get(f"/commande/{expired}/pdf")
+    disposition = response.headers["Content-Disposition"]
+    assert f'filename="commande-annulee-{expired_number}.pdf"' in disposition
+    text = pdf_text(response)
+    assert "Commande annulée" in text and "délai de validation dépassé" in text
+    assert "Livraison DPD" not in text and "date de livraison estimée" not in text
+
+    cancelled = validated_order_for(sd01, [(product, 1)])
+    confirmation = director.get(f"/commande/{cancelled}/pdf")
+    assert 'filename="commande-C0001.pdf"' in confirmation.headers["Content-Disposition"]
+    assert "date de livraison estimée" in pdf_text(confirmation)
+    login_as("siege-admin").post(f"/logistique/commande/{cancelled}/annuler", {"reason": "Doublon"})
+    response = director.get(f"/commande/{cancelled}/pdf")
+    assert 'filename="commande-annulee-C0001.pdf"' in response.headers["Content-Disposition"]
+    assert "date de livraison estimée" not in pdf_text(response)
