@@ -41,6 +41,7 @@ from shop.ordering import workflow
 from shop.ordering.carriers import canonical_carrier, clean_tracking_number, tracking_link
 from shop.ordering.reservations import lock_products, release_orders
 from shop.ordering.workflow import Actor
+from shop.templating import decimal
 
 TO_PREPARE = (DeliveryStatus.PREPARING, DeliveryStatus.POOLED)
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -188,8 +189,8 @@ def _consume_reservation(order: Order, actor: Actor, now: datetime) -> None:
                     "Stock insuffisant pour « %(name)s » : %(stock)s en stock, %(quantity)s à "
                     "expédier.",
                     name=product.name,
-                    stock=product.stock_on_hand,
-                    quantity=line.quantity,
+                    stock=decimal(product.stock_on_hand),
+                    quantity=decimal(line.quantity),
                 )
             )
         product.stock_on_hand -= line.quantity
