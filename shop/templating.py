@@ -36,6 +36,11 @@ def decimal(value) -> str:
     return format_decimal(value, format="#,##0.##")
 
 
+def signed(value: int) -> str:
+    """A change of quantity, its sign always shown: « +5 000 000 », « -12 »."""
+    return ("+" if value > 0 else "") + decimal(value)
+
+
 def short_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
@@ -67,6 +72,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(rate)
     app.add_template_filter(decimal)
+    app.add_template_filter(signed)
     app.add_template_filter(short_date)
     app.add_template_filter(day)
     app.add_template_filter(elide)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from io import BytesIO
 from urllib.parse import quote
 
@@ -14,6 +15,7 @@ from shop.clock import shop_timezone, utcnow
 from shop.extensions import db
 from shop.models import (
     Account,
+    AuditEntry,
     DeliveryStatus,
     InvoiceStatus,
     Order,
@@ -24,6 +26,7 @@ from shop.models import (
     StockMovement,
 )
 from shop.ordering import fulfilment, numbers, orders
+from shop.ordering.lifecycle import expire_due_orders
 from shop.ordering.workflow import Actor
 
 
@@ -647,3 +650,130 @@ def test_odd_input_anywhere_is_refused_without_an_error_page(
         )
     assert max(statuses) < 500, statuses
     assert load(app, order_id).status is OrderStatus.VALIDATED  # no reason with a NUL
+
+
+def test_an_order_that_is_not_validated_is_a_404_whatever_the_form_says(
+    app, login_as, create_product, fill, sd01, validated_order_for
+):
+    """Refused input on an unknown, saved or expired order: the order page that would show
+    the refusal does not exist, so the answer is a 404, never a crash."""
+    product = create_product(stock=10)
+    validated_order_for(sd01, [(product, 1)])
+    fill(sd01, [(product, 1)])
+    with app.app_context():
+        account = db.session.get(Account, sd01)
+        expired = orders.save_basket(account, utcnow(), shop_timezone(), 1).id
+        db.session.commit()
+    with app.app_context():
+        assert expire_due_orders(utcnow() + timedelta(days=30)) == (1, 1)
+    fill(sd01, [(product, 1)])
+    with app.app_context():
+        account = db.session.get(Account, sd01)
+        saved = orders.save_basket(account, utcnow(), shop_timezone(), 1).id
+        db.session.commit()
+    bad_url = {"carrier": "DPD", "tracking_number": "250012345678", "tracking_url": "javascript:x"}
+    for who in ["logistique", "siege-admin"]:
+        browser = login_as(who)
+        for order_id in [999_999, saved, expired]:
+            base = f"/logistique/commande/{order_id}"
+            for url, data in [
+                (f"{base}/expedier", {"carrier": "DPD", "tracking_number": "X"}),
+                (f"{base}/expedier", bad_url),
+                (f"{base}/expedier", {"carrier": "Pigeon", "tracking_number": "X"}),
+                (f"{base}/expedier", {}),
+                (f"{base}/annuler", {"reason": "  "}),
+                (f"{base}/annuler", {}),
+                (f"{base}/livrer", {}),
+                (f"{base}/mutualiser", {}),
+                (f"{base}/facturation/invoice", {}),
+                (f"{base}/facturation/pay", {}),
+            ]:
+                assert browser.post(url, data).status_code == 404, (who, url, data)
+    with app.app_context():
+        assert db.session.get(Order, saved).status is OrderStatus.SAVED
+        assert db.session.get(Order, expired).status is OrderStatus.CANCELLED
+
+
+def test_the_ship_form_proposes_the_carrier_the_order_planned(
+    app, login_as, create_product, sd01, validated_order_for
+):
+    order_id = validated_order_for(sd01, [(create_product(stock=10), 1)])
+    assert load(app, order_id).shipping_carrier == "DPD"
+    page = login_as("logistique").get(f"/logistique/commande/{order_id}").get_data(as_text=True)
+    assert "livraison DPD" in page
+    assert re.search(r'<option selected value="DPD">DPD</option>', page), page
+    assert '<option selected value="Chronopost">' not in page
+
+
+def test_the_planned_carrier_is_found_among_the_listed_ones():
+    from shop.ordering.carriers import planned_carrier
+
+    assert planned_carrier("DPD") == "DPD"
+    assert planned_carrier("Colissimo Outre-Mer") == "Colissimo"
+    assert planned_carrier("dhl") == "DHL"
+    assert planned_carrier("Coursier") is None and planned_carrier(None) is None
+
+
+def test_head_office_cancelling_an_order_is_written_to_the_journal(
+    app, login_as, create_product, sd01, validated_order_for
+):
+    order_id = validated_order_for(sd01, [(create_product(stock=5), 1)])
+    admin = login_as("siege-admin")
+    admin.post(f"/logistique/commande/{order_id}/annuler", {"reason": "Doublon"})
+    assert load(app, order_id).status is OrderStatus.CANCELLED
+    with app.app_context():
+        entry = db.session.query(AuditEntry).filter_by(action="order.cancel").one()
+        assert (entry.target_type, entry.target_id, entry.target_label) == (
+            "order",
+            order_id,
+            "C0001",
+        )
+        assert entry.actor.identifier == "siege-admin"
+        assert entry.changes["reason"] == [None, "Doublon"]
+    page = html.unescape(admin.get("/admin/journal?q=annulation").get_data(as_text=True))
+    assert "Annulation de commande par le siège" in page
+    assert "Statut de la commande</strong> : Validée → Annulée" in page
+    assert "Motif</strong> : — → Doublon" in page
+    # A refused cancellation writes nothing.
+    admin.post(f"/logistique/commande/{order_id}/annuler", {"reason": "Encore"})
+    with app.app_context():
+        assert db.session.query(AuditEntry).filter_by(action="order.cancel").count() == 1
+
+
+def pdf_text(response) -> str:
+    return "".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
+
+
+def test_a_cancelled_or_expired_order_s_pdf_says_so_and_announces_no_delivery(
+    app, login_as, create_product, fill, sd01, validated_order_for
+):
+    product = create_product(stock=5000, max_quantity=5000)
+    fill(sd01, [(product, 1750)])
+    with app.app_context():
+        account = db.session.get(Account, sd01)
+        expired = orders.save_basket(account, utcnow(), shop_timezone(), 1)
+        expired_number = expired.number
+        expired = expired.id
+        db.session.commit()
+    director = login_as("mgen-sd01")
+    quote = director.get(f"/commande/{expired}/pdf")
+    assert f'filename="devis-{expired_number}.pdf"' in quote.headers["Content-Disposition"]
+    assert "date de livraison estimée" in pdf_text(quote)
+    assert "1\u202f750" in pdf_text(quote) or "1\u00a0750" in pdf_text(quote)
+    with app.app_context():
+        assert expire_due_orders(utcnow() + timedelta(days=30)) == (1, 1750)
+    response = director.get(f"/commande/{expired}/pdf")
+    disposition = response.headers["Content-Disposition"]
+    assert f'filename="commande-annulee-{expired_number}.pdf"' in disposition
+    text = pdf_text(response)
+    assert "Commande annulée" in text and "délai de validation dépassé" in text
+    assert "Livraison DPD" not in text and "date de livraison estimée" not in text
+
+    cancelled = validated_order_for(sd01, [(product, 1)])
+    confirmation = director.get(f"/commande/{cancelled}/pdf")
+    assert 'filename="commande-C0001.pdf"' in confirmation.headers["Content-Disposition"]
+    assert "date de livraison estimée" in pdf_text(confirmation)
+    login_as("siege-admin").post(f"/logistique/commande/{cancelled}/annuler", {"reason": "Doublon"})
+    response = director.get(f"/commande/{cancelled}/pdf")
+    assert 'filename="commande-annulee-C0001.pdf"' in response.headers["Content-Disposition"]
+    assert "date de livraison estimée" not in pdf_text(response)

@@ -18,7 +18,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from shop.extensions import db
-from shop.models import AccountType, AuditEntry, Category, Entity, OutboxStatus, ShopKind
+from shop.models import (
+    AccountType,
+    AuditEntry,
+    Category,
+    Entity,
+    OrderStatus,
+    OutboxStatus,
+    ShopKind,
+)
 from shop.templating import rate as format_rate
 
 ACTION_LABELS = {
@@ -43,6 +51,7 @@ ACTION_LABELS = {
     "roster.create": _l("Import du personnel : compte créé"),
     "roster.update": _l("Import du personnel : compte modifié"),
     "roster.deactivate": _l("Import du personnel : compte désactivé"),
+    "order.cancel": _l("Annulation de commande par le siège"),
 }
 
 FIELD_LABELS = {
@@ -94,6 +103,7 @@ FIELD_LABELS = {
     "status": _l("Statut"),
     "next_attempt_at": _l("Prochain essai"),
     "invitations": _l("Invitations envoyées"),
+    "order_status": _l("Statut de la commande"),
 }
 
 LOCALES = {"fr": "Français", "en": "English"}
@@ -103,7 +113,7 @@ OUTBOX_STATES = {
     OutboxStatus.SENT.value: _l("Envoyé"),
     OutboxStatus.FAILED.value: _l("En échec"),
 }
-ENUMS = {"account_type": AccountType, "shop": ShopKind}
+ENUMS = {"account_type": AccountType, "shop": ShopKind, "order_status": OrderStatus}
 MONEY = {"unit_price"}
 RATES = {"vat_rate"}
 ENTITY_IDS = {"entity_id", "attached_entities"}

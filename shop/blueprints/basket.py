@@ -7,27 +7,24 @@ from dataclasses import asdict
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shop.blueprints.forms import BasketDeliveryForm
 from shop.blueprints.guards import orderer_required
 from shop.clock import local_today, utcnow
-from shop.errors import DomainError
 from shop.ordering import basket as baskets
+from shop.templating import decimal
 from shop.web.boundary import on_refusal
 from shop.web.params import form_id, form_int, local_path
 
 bp = Blueprint("basket", __name__, url_prefix="/panier")
 
-INVALID_QUANTITY = _l("Quantité non valide : choisissez une quantité dans la liste.")
 
-
-def _quantity() -> int:
-    """The quantity chosen in the list; refused with the message when it is none."""
+def _quantity(product_id: int | None) -> int:
+    """The quantity chosen in the list or typed; refused with the message when it is none."""
     quantity = form_int("quantity")
     if quantity is None:
-        raise DomainError(INVALID_QUANTITY, field="quantity")
+        raise baskets.unreadable_quantity(product_id, utcnow())
     return quantity
 
 
@@ -72,7 +69,7 @@ def add():
     product_id = form_id("product_id")
     back = local_path(request.form.get("next"), url_for("basket.show"))
     on_refusal(back=back)
-    quantity = _quantity()
+    quantity = _quantity(product_id)
     try:
         line = baskets.add_to_basket(current_user, product_id, quantity, local_today())
     except baskets.UnknownProduct:
@@ -81,7 +78,7 @@ def add():
         _(
             "« %(name)s » : %(quantity)s dans votre panier.",
             name=line.product.name,
-            quantity=quantity,
+            quantity=decimal(quantity),
         ),
         "success",
     )
@@ -92,7 +89,7 @@ def add():
 @orderer_required
 def update_quantity(product_id: int):
     on_refusal(back=url_for("basket.show"))
-    quantity = _quantity()
+    quantity = _quantity(product_id)
     try:
         baskets.set_quantity(current_user, product_id, quantity, local_today())
     except baskets.UnknownProduct:

@@ -30,7 +30,7 @@ from shop.documents.picking import picking_list_pdf
 from shop.extensions import db
 from shop.models import DeliveryStatus, InvoiceStatus, Order, OrderStatus, ShopKind
 from shop.ordering import fulfilment, workflow
-from shop.ordering.carriers import CARRIERS
+from shop.ordering.carriers import CARRIERS, planned_carrier
 from shop.ordering.orders import order_totals
 from shop.ordering.workflow import Actor
 from shop.web.boundary import on_refusal
@@ -178,7 +178,8 @@ def _render_detail(order: Order, ship_form=None, cancel_form=None, status: int =
             totals=order_totals(order),
             events=fulfilment.history(order),
             actions=workflow.available(order, actor),
-            ship_form=ship_form or ShipForm(formdata=None),
+            ship_form=ship_form
+            or ShipForm(formdata=None, carrier=planned_carrier(order.shipping_carrier)),
             cancel_form=cancel_form or CancelForm(formdata=None),
             event_label=workflow.event_label,
             OrderStatus=OrderStatus,
@@ -204,7 +205,9 @@ def _done(order_id: int, message: str):
 
 def _refusals_on_order_page(order_id: int, **forms) -> None:
     """A refused move is told on the order's page; a refused field beside it, on the page
-    shown again with what was typed."""
+    shown again with what was typed. An order that is not a validated one is a 404 here,
+    before anything is checked: the refusal's page could not be shown."""
+    _validated_order_or_404(order_id)
     on_refusal(
         form=next(iter(forms.values()), None),
         render=lambda: _render_detail(_validated_order_or_404(order_id), **forms),

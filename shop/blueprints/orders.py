@@ -18,7 +18,7 @@ from flask_login import current_user
 from shop.blueprints.forms import ValidateForm
 from shop.blueprints.guards import orderer_required
 from shop.clock import shop_timezone, utcnow
-from shop.documents.pdf import order_pdf
+from shop.documents.pdf import order_pdf, order_pdf_name
 from shop.models import OrderStatus
 from shop.ordering import fulfilment, orders, validation, workflow
 from shop.quota import Outcome
@@ -173,10 +173,7 @@ def pdf(order_id: int):
     order = _own_order_or_404(order_id)
     response = make_response(order_pdf(order, orders.order_totals(order)))
     response.headers["Content-Type"] = "application/pdf"
-    name = (
-        f"commande-{order.validated_number}" if order.validated_number else f"devis-{order.number}"
-    )
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{order_pdf_name(order)}"'
     return response
 
 

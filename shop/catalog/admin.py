@@ -262,7 +262,7 @@ def adjust_stock(
             _(
                 "Le stock ne peut pas devenir négatif : il n'y a que %(stock)s exemplaire(s) "
                 "en stock.",
-                stock=product.stock_on_hand,
+                stock=decimal(product.stock_on_hand),
             ),
             field="delta",
         )
@@ -272,8 +272,8 @@ def adjust_stock(
                 "La quantité réservée ne peut pas être retirée : %(reserved)s exemplaire(s) "
                 "sont réservés par des commandes enregistrées ; vous pouvez retirer au plus "
                 "%(removable)s exemplaire(s).",
-                reserved=product.reserved_quantity,
-                removable=product.stock_on_hand - product.reserved_quantity,
+                reserved=decimal(product.reserved_quantity),
+                removable=decimal(product.stock_on_hand - product.reserved_quantity),
             ),
             field="delta",
         )

@@ -8,7 +8,7 @@ from datetime import datetime
 from io import BytesIO
 from xml.sax.saxutils import escape
 
-from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -44,6 +44,19 @@ def _cancellation(order: Order) -> str:
     if order.cancel_reason == CANCEL_HEAD_OFFICE and order.cancelled_at is not None:
         return _("Annulée par le siège le %(date)s", date=_day(order.cancelled_at))
     return _("Annulée")
+
+
+def order_pdf_name(order: Order, now: datetime | None = None) -> str:
+    """The file name says what the document is, as its title does: a quote, an expired
+    quote, an order's confirmation or a cancelled order."""
+    now = now or utcnow()
+    if order.status is OrderStatus.CANCELLED:
+        return f"commande-annulee-{order.display_number}.pdf"
+    if order.is_expired(now):
+        return f"devis-expire-{order.number}.pdf"
+    if order.status is OrderStatus.SAVED:
+        return f"devis-{order.number}.pdf"
+    return f"commande-{order.display_number}.pdf"
 
 
 def order_pdf(order: Order, totals: Totals, now: datetime | None = None) -> bytes:
@@ -158,7 +171,7 @@ def order_pdf(order: Order, totals: Totals, now: datetime | None = None) -> byte
                 para(line.product.reference),
                 _money(line.unit_price),
                 _money(line.unit_price_incl_vat),
-                str(line.quantity),
+                format_decimal(line.quantity, format="#,##0"),
                 _money(line.total_excl_vat),
                 _money(line.total_incl_vat),
             ]
@@ -198,17 +211,18 @@ def order_pdf(order: Order, totals: Totals, now: datetime | None = None) -> byte
             ]
         )
     )
-    story += [
-        table,
-        Spacer(1, 4 * mm),
-        para(
-            _(
-                "Livraison %(carrier)s — date de livraison estimée : %(date)s.",
-                carrier=shipping.carrier,
-                date=format_date(shipping.delivery_date, "dd/MM/yyyy"),
+    story += [table, Spacer(1, 4 * mm)]
+    # A cancelled order, or a quote past its deadline, will not be delivered: no estimate.
+    if order.status is not OrderStatus.CANCELLED and not lapsed:
+        story.append(
+            para(
+                _(
+                    "Livraison %(carrier)s — date de livraison estimée : %(date)s.",
+                    carrier=shipping.carrier,
+                    date=format_date(shipping.delivery_date, "dd/MM/yyyy"),
+                )
             )
-        ),
-    ]
+        )
     if order.status is OrderStatus.SAVED and not lapsed:
         story.append(
             para(

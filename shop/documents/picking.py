@@ -88,7 +88,7 @@ def picking_list_pdf(groups: list[list[Order]], now: datetime) -> bytes:
                     [
                         para(line.product.reference),
                         para(line.product.name),
-                        str(line.quantity),
+                        format_decimal(line.quantity, format="#,##0"),
                         _kg(grams),
                         "[   ]",
                     ]

@@ -108,7 +108,7 @@ def order_attachment(order: Order) -> tuple[str, str, bytes]:
     """The order's PDF for its e-mail, in the language of the account it goes to."""
     with force_locale(order.account.locale):
         data = pdf.order_pdf(order, compute_totals(order.lines, order.shipping))
-    return f"commande-{order.display_number}.pdf", "application/pdf", data
+    return pdf.order_pdf_name(order), "application/pdf", data
 
 
 def deliver(message: OutboxMessage) -> None:

@@ -25,6 +25,7 @@ from shop.models import Account, Basket, BasketLine, Entity, Order, Product, Sho
 from shop.ordering.pricing import Totals, compute_totals
 from shop.ordering.shipping import estimate_shipping
 from shop.quota.store import quota_lines
+from shop.templating import decimal
 
 OTHER_SHOP_MESSAGES = {
     ShopKind.OBJECTS: _l(
@@ -84,6 +85,30 @@ def _orderable_product(product_id: int) -> Product:
     return product
 
 
+LISTED_QUANTITY = _l("Quantité non valide : choisissez une quantité dans la liste.")
+
+
+def unreadable_quantity(product_id: int | None, now: datetime) -> BasketError:
+    """The refusal of a quantity that is not a number, worded after what the product's page
+    offers: a drop-down (« choisissez … dans la liste ») or a number field (« saisissez »)."""
+    product = db.session.get(Product, product_id) if product_id is not None else None
+    if product is not None:
+        available = available_quantities([product.id], now)[product.id]
+        offer = product.quantity_rule.offer(available)
+        if offer.choices is None:
+            return BasketError(
+                _l(
+                    "Quantité non valide : saisissez une quantité entre %(min)s et %(max)s, "
+                    "par multiples de %(step)s.",
+                    min=decimal(offer.minimum),
+                    max=decimal(offer.maximum),
+                    step=decimal(offer.step),
+                ),
+                field="quantity",
+            )
+    return BasketError(LISTED_QUANTITY, field="quantity")
+
+
 def _check_quantity(
     product: Product, quantity: int, today: date, now: datetime, own_order_id: int | None
 ) -> None:
@@ -101,9 +126,9 @@ def _check_quantity(
                 "Quantité non valide pour « %(name)s » : choisissez une quantité entre "
                 "%(min)s et %(max)s, par multiples de %(step)s.",
                 name=product.name,
-                min=rule.minimum,
-                max=rule.maximum,
-                step=rule.step,
+                min=decimal(rule.minimum),
+                max=decimal(rule.maximum),
+                step=decimal(rule.step),
             ),
             field="quantity",
         )

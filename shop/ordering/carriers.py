@@ -25,6 +25,16 @@ def canonical_carrier(name: str) -> str | None:
     return next((known for known in CARRIERS if known.casefold() == wanted), None)
 
 
+def planned_carrier(shipping_carrier: str | None) -> str | None:
+    """The listed carrier an order's shipping estimate named (« Colissimo Outre-Mer » is
+    Colissimo's): what the ship form proposes first. None when it names none of them."""
+    words = (shipping_carrier or "").casefold().split()
+    for known in CARRIERS:
+        if words[: len(known.split())] == known.casefold().split():
+            return known
+    return None
+
+
 def clean_tracking_number(raw: str) -> str | None:
     number = re.sub(r"\s+", "", raw or "")
     return number if TRACKING_NUMBER.fullmatch(number) else None

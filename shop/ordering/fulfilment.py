@@ -19,10 +19,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from shop.accounts import audit
 from shop.documents.csvfiles import CsvFileError, decode, sniff_delimiter
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.models import (
+    Account,
     DeliveryStatus,
     InvoiceStatus,
     Order,
@@ -39,6 +41,7 @@ from shop.ordering import workflow
 from shop.ordering.carriers import canonical_carrier, clean_tracking_number, tracking_link
 from shop.ordering.reservations import lock_products, release_orders
 from shop.ordering.workflow import Actor
+from shop.templating import decimal
 
 TO_PREPARE = (DeliveryStatus.PREPARING, DeliveryStatus.POOLED)
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -186,8 +189,8 @@ def _consume_reservation(order: Order, actor: Actor, now: datetime) -> None:
                     "Stock insuffisant pour « %(name)s » : %(stock)s en stock, %(quantity)s à "
                     "expédier.",
                     name=product.name,
-                    stock=product.stock_on_hand,
-                    quantity=line.quantity,
+                    stock=decimal(product.stock_on_hand),
+                    quantity=decimal(line.quantity),
                 )
             )
         product.stock_on_hand -= line.quantity
@@ -223,15 +226,25 @@ def move_invoice(order_id: int, name: str, actor: Actor, now: datetime) -> Order
 
 
 def cancel(order_id: int, actor: Actor, now: datetime, reason: str) -> Order:
-    """Head office cancels a validated order before it ships: its stock goes back on sale."""
+    """Head office cancels a validated order before it ships: its stock goes back on sale.
+    Besides the order's history, the audit log keeps who cancelled it and why."""
     reason = reason.strip()
     if not reason:
         raise FulfilmentError(_l("Indiquez le motif de l'annulation."), field="reason")
     [order] = lock_orders([order_id])
+    before = {"order_status": order.status, "reason": None}
     workflow.apply(order, "cancel", actor, now, note=reason)
     release_orders([order.id])
     order.cancelled_at = now
     order.cancel_reason = CANCEL_HEAD_OFFICE
+    audit.record(
+        db.session.get(Account, actor.account_id) if actor.account_id else None,
+        "order.cancel",
+        order,
+        before,
+        {"order_status": order.status, "reason": reason},
+        label=order.validated_number or order.number,
+    )
     queue_email(
         recipient=order.account.email,
         kind="order-cancelled",

@@ -24,9 +24,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, flash, g, make_response, redirect, request, url_for
+from flask import Flask, current_app, flash, g, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import HTTPException
 
 from shop.errors import DomainError
 from shop.extensions import db
@@ -100,7 +101,13 @@ def answer_domain_error(error: DomainError) -> ResponseReturnValue:
 
 
 def _shown_again(render: Callable[[], ResponseReturnValue]):
-    response = make_response(render())
+    try:
+        page = render()
+    except HTTPException as error:
+        # The page cannot be shown again (its object is gone, or never was one this
+        # account may see): answer that, a 404 say, rather than a crash inside the handler.
+        return current_app.handle_http_exception(error)
+    response = make_response(page)
     if response.status_code < 400:
         response.status_code = 400
     return response

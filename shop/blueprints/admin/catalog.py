@@ -18,6 +18,7 @@ from shop.clock import utcnow
 from shop.extensions import db
 from shop.french import elide
 from shop.models import Product, ShopKind
+from shop.templating import decimal, signed
 from shop.web.boundary import on_refusal
 from shop.web.params import arg_id, enum_value, get_or_404
 
@@ -203,8 +204,8 @@ def stock_adjust(product_id: int):
             _(
                 "Stock de %(reference)s : %(delta)s, soit %(stock)s en stock.",
                 reference=product.reference,
-                delta=f"{movement.delta:+d}",
-                stock=movement.stock_after,
+                delta=signed(movement.delta),
+                stock=decimal(movement.stock_after),
             )
         ),
         "success",
