@@ -318,3 +318,31 @@ def test_categories_and_pictures_read_in_french_and_are_found_in_french(app, log
     for terms in ("catégorie", "categorie", "Catégorie"):
         found = rows(text(admin.get(f"/admin/journal?q={terms}")), "audit")
         assert "Modification de catégorie" in found, terms
+
+
+def test_hidden_labels_of_the_quota_pages_are_escaped_once(app, login_as, create_product):
+    product_id = create_product(name="Notice d'information")
+    with app.app_context():
+        entity = db.session.scalars(db.select(Entity).order_by(Entity.id)).first()
+        entity.name = "MGEN SECTION DE L'AIN"
+        db.session.commit()
+    admin = login_as("siege-admin")
+    for url in ("/admin/quotas", f"/admin/quotas/{product_id}/entites"):
+        page = admin.get(url).get_data(as_text=True)
+        assert "&amp;#39;" not in page and "&amp;amp;" not in page, url
+    quotas = admin.get("/admin/quotas").get_data(as_text=True)
+    assert "Quota mensuel de Notice d&#39;information</label>" in quotas
+    entities = admin.get(f"/admin/quotas/{product_id}/entites").get_data(as_text=True)
+    assert "Quota de MGEN SECTION DE L&#39;AIN</label>" in entities
+
+
+def test_elision_keeps_markup_and_elides_it(app):
+    from markupsafe import Markup, escape
+
+    from shop.french import elide
+
+    with app.test_request_context():
+        elided = elide(Markup("Quota de %s") % "Affiche <b>")
+        assert isinstance(elided, Markup) and str(elided) == "Quota d&#39;Affiche &lt;b&gt;"
+        assert str(escape(elided)) == str(elided)
+        assert elide("Quota de Affiche") == "Quota d'Affiche"
