@@ -22,7 +22,9 @@ from wtforms import (
     SubmitField,
     ValidationError,
 )
+from markupsafe import Markup, escape
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from shop import accounts
@@ -225,13 +227,37 @@ class ShipmentImportForm(FlaskForm):
 # --- statistics ---
 
 
+class FrenchDateInput(TextInput):
+    """A text box for a day, with its format said under it: a native date picker would
+    show the day in the browser's language (« 12/02/2026 » for 2 December in English)."""
+
+    def __call__(self, field, **kwargs):
+        hint = f"{field.id}-format"
+        described = " ".join(filter(None, [kwargs.pop("aria-describedby", ""), hint]))
+        kwargs.setdefault("placeholder", _("jj/mm/aaaa"))
+        kwargs.setdefault("inputmode", "numeric")
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("maxlength", 10)
+        control = super().__call__(field, **{"aria-describedby": described}, **kwargs)
+        text = escape(_("Format : jj/mm/aaaa"))
+        return control + Markup(f'<div class="form-text" id="{hint}">{text}</div>')
+
+
 class FrenchDateField(DateField):
-    """A day typed as the date picker sends it (aaaa-mm-jj) or by hand (jj/mm/aaaa); empty
-    is no date (a required one says so with ``DataRequired``). Every date field of the shop
-    is one of these, so dates are typed the French way everywhere."""
+    """A day typed jj/mm/aaaa (aaaa-mm-jj, the ISO form links carry, is accepted too) and
+    shown jj/mm/aaaa whatever the browser's language; empty is no date (a required one says
+    so with ``DataRequired``). Every date field of the shop is one of these, so dates are
+    typed the French way everywhere."""
+
+    widget = FrenchDateInput()
 
     def __init__(self, label, **kwargs):
-        super().__init__(label, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+        super().__init__(label, format=["%d/%m/%Y", "%Y-%m-%d"], **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
 
     def process_formdata(self, valuelist):
         self.data = None
