@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,10 +23,9 @@ from wtforms import (
     SubmitField,
     ValidationError,
 )
-from markupsafe import Markup, escape
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.widgets import TextInput
 
 from shop import accounts
 from shop.addresses import Block
@@ -239,8 +239,8 @@ class FrenchDateInput(TextInput):
         kwargs.setdefault("autocomplete", "off")
         kwargs.setdefault("maxlength", 10)
         control = super().__call__(field, **{"aria-describedby": described}, **kwargs)
-        text = escape(_("Format : jj/mm/aaaa"))
-        return control + Markup(f'<div class="form-text" id="{hint}">{text}</div>')
+        note = Markup('<div class="form-text" id="{}">{}</div>')
+        return control + note.format(hint, _("Format : jj/mm/aaaa"))
 
 
 class FrenchDateField(DateField):
