@@ -57,23 +57,46 @@ MAX_LENGTHS = {
 }
 
 
+def is_french_postcode(value: str) -> bool:
+    """Five digits beginning with a department, 01 to 95 (20 for Corsica), or 97/98
+    overseas (and Monaco): ``00000`` or ``96123`` is no French postcode."""
+    if not POSTCODE.fullmatch(value or ""):
+        return False
+    return 1 <= int(value[:2]) <= 95 or value.startswith(OVERSEAS_PREFIXES)
+
+
 def clean_postcode(value: str, field: str = "postcode") -> str:
     value = (value or "").strip()
-    if not POSTCODE.fullmatch(value):
+    if not is_french_postcode(value):
         raise DomainError(INVALID_POSTCODE, field=field)
     return value
 
 
+def _pairs(digits: str) -> str:
+    return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+
+
+def _international(digits: str) -> str:
+    """``+33 3 20 11 22 33``, ``+262 262 00 09 74``: the country code, then the number
+    grouped as it is read (an odd length begins with a group of three)."""
+    if digits.startswith("33"):
+        return f"+33 {digits[2]} {_pairs(digits[3:])}"
+    code, number = digits[:3], digits[3:]
+    head = number[:3] if len(number) % 2 else ""
+    return " ".join(part for part in (f"+{code}", head, _pairs(number[len(head) :])) if part)
+
+
 def clean_phone(value: str, field: str = "phone") -> str:
-    """A French phone number, written ``01 23 45 67 89`` when national; empty stays empty."""
+    """A French phone number, written ``01 23 45 67 89`` when national, ``+33 1 23 45 67 89``
+    when international; empty stays empty."""
     value = (value or "").strip()
     if not value:
         return ""
     digits = PHONE_SEPARATORS.sub("", value)
     if NATIONAL_PHONE.fullmatch(digits):
-        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+        return _pairs(digits)
     if INTERNATIONAL_PHONE.fullmatch(digits):
-        return "+" + digits.removeprefix("+").removeprefix("00")
+        return _international(digits.removeprefix("+").removeprefix("00"))
     raise DomainError(INVALID_PHONE, field=field)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import LazyString, get_locale
+from markupsafe import Markup
 
 _ELISION = re.compile(r"\b([Dd]e|[Ll][ae]) (?=[aeiouyéèêàâîôûAEIOUYÉÈÊÀÂÎÔÛ])")
 
@@ -24,7 +25,16 @@ def _french() -> bool:
 
 
 def elide(text) -> str:
-    """The text with « de », « la », « le » elided before a vowel (in French)."""
+    """The text with « de », « la », « le » elided before a vowel (in French).
+
+    Markup stays markup: a template's ``_("Quota de %(entity)s", …)`` is already escaped
+    (``L&#39;AIN``), and turning it into a plain string would escape it a second time.
+    """
+    if isinstance(text, Markup):
+        if not _french():
+            return text
+        # Already escaped text where only « de » / « la » / « le » + space is replaced.
+        return Markup(_ELISION.sub(lambda m: m.group(1)[0] + "&#39;", str(text)))  # noqa: S704
     text = str(text)
     if not _french():
         return text

@@ -572,3 +572,38 @@ def test_own_coordinates_address_and_password_are_audited_without_the_secret(
         assert "first_name" not in coordinates  # unchanged
         assert address["delivery_city"][1] == "BOURG-EN-BRESSE"
         assert password == {"password": ["set", "new"]}  # never the password nor its hash
+
+
+def test_the_account_form_says_who_orders_what_from_the_rule(app, login_as):
+    import html as html_module
+
+    from shop.models import AccountType, ShopKind
+
+    page = html_module.unescape(
+        login_as("siege-admin").get("/admin/comptes/nouveau").get_data(as_text=True)
+    )
+    assert "Seuls les directeurs" not in page
+    assert (
+        "Directeur de section, Assistante régionale, Référent Régional Prévention : "
+        "peuvent commander les imprimés et les objets." in page
+    )
+    assert "Administrateur siège : peut commander les imprimés." in page
+    assert "Logisticien : ne peut rien commander." in page
+    # Said from the one rule: head office's shops there are the ones it may order from.
+    assert AccountType.HEAD_OFFICE_ADMIN.orderable_shops == {ShopKind.PRINTED}
+
+
+def test_the_invitations_button_says_when_nobody_is_to_be_invited(app, login_as):
+    with app.app_context():  # every account has its password: nobody to invite
+        for account in db.session.scalars(db.select(Account)):
+            account.password_hash = account.password_hash or "x"
+        db.session.commit()
+    page = login_as("siege-admin").get("/admin/acces").get_data(as_text=True)
+    assert "Aucun compte à inviter</button>" in page and "aux 0 comptes" not in page
+    with app.app_context():
+        account = db.session.scalar(db.select(Account).filter_by(identifier="mgen-ar01"))
+        account.password_hash = None
+        account.invited_at = None
+        db.session.commit()
+    page = login_as("siege-admin").get("/admin/acces").get_data(as_text=True)
+    assert "Envoyer l'invitation au compte non activé</button>" in page.replace("&#39;", "'")

@@ -9,6 +9,7 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from flask_wtf import FlaskForm
 from pypdf import PdfReader
 
 from shop.addresses import (
@@ -47,7 +48,9 @@ def move_to(app, identifier: str, code: str) -> None:
 # -- checking what is typed -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["ABC", "1000", "750015", "75 015", "٧٥٠١٥", ""])
+@pytest.mark.parametrize(
+    "value", ["ABC", "1000", "750015", "75 015", "٧٥٠١٥", "", "00000", "00123", "96000", "99100"]
+)
 def test_a_postcode_is_five_ascii_digits(app, value):
     with app.test_request_context(), pytest.raises(DomainError) as refused:
         clean_postcode(value, "delivery_postcode")
@@ -55,8 +58,9 @@ def test_a_postcode_is_five_ascii_digits(app, value):
     assert refused.value.field == "delivery_postcode"
 
 
-def test_a_valid_postcode_is_kept():
-    assert clean_postcode(" 01000 ") == "01000"
+@pytest.mark.parametrize("value", ["01000", "20000", "20200", "75015", "95000", "97400", "98800"])
+def test_a_valid_postcode_is_kept(value):
+    assert clean_postcode(f" {value} ") == value
 
 
 @pytest.mark.parametrize(
@@ -66,10 +70,14 @@ def test_a_valid_postcode_is_kept():
         ("03 28 36 71 42", "03 28 36 71 42"),
         ("03.28.36.71.42", "03 28 36 71 42"),
         ("03-28-36-71-42", "03 28 36 71 42"),
-        ("+33 6 75 00 25 75", "+33675002575"),
-        ("+33 (0)6 75 00 25 75", "+33675002575"),
-        ("0033 6 75 00 25 75", "+33675002575"),
-        ("+262 262 00 09 74", "+262262000974"),
+        ("+33 6 75 00 25 75", "+33 6 75 00 25 75"),
+        ("+33 (0)6 75 00 25 75", "+33 6 75 00 25 75"),
+        ("0033 6 75 00 25 75", "+33 6 75 00 25 75"),
+        ("+33320112233", "+33 3 20 11 22 33"),
+        ("+262 262 00 09 74", "+262 262 00 09 74"),
+        ("+262262000974", "+262 262 00 09 74"),
+        ("+687 12 34 56", "+687 12 34 56"),
+        ("+689 40 12 34 56", "+689 40 12 34 56"),
         ("02 62 00 09 74", "02 62 00 09 74"),
         ("", ""),
     ],
@@ -543,3 +551,36 @@ def test_head_office_cannot_give_an_entity_a_postcode_abc(app, login_as):
         admin.post("/admin/entites/nouvelle", data | {"delivery_postcode": "97200"}).status_code
         == 302
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("1.575,00", Decimal("1575.00")),
+        ("1.234.567,5", Decimal("1234567.5")),
+        ("1 575,00", Decimal("1575.00")),
+        ("1575.50", Decimal("1575.50")),
+        ("12,50", Decimal("12.50")),
+    ],
+)
+def test_a_price_may_group_its_thousands_with_points(app, typed, read):
+    from shop.blueprints.admin.forms import DecimalInput
+
+    class PriceForm(FlaskForm):
+        price = DecimalInput("Prix")
+
+    with app.test_request_context(method="POST", data={"price": typed}):
+        form = PriceForm(meta={"csrf": False})
+        assert form.validate() and form.price.data == read
+
+
+@pytest.mark.parametrize("typed", ["1.57,00", "1,575.00", "12.5,0", "1.5750,00"])
+def test_a_price_with_points_misplaced_is_refused(app, typed):
+    from shop.blueprints.admin.forms import DecimalInput
+
+    class PriceForm(FlaskForm):
+        price = DecimalInput("Prix")
+
+    with app.test_request_context(method="POST", data={"price": typed}):
+        form = PriceForm(meta={"csrf": False})
+        assert not form.validate() and form.price.data is None

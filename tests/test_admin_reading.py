@@ -208,3 +208,141 @@ def test_a_rate_reads_with_a_narrow_no_break_space_before_the_sign(app, login_as
     assert "20\u202f%" in page and "20%" not in page
     page = html.unescape(browser.get(f"/produit/{reduced}").get_data(as_text=True))
     assert "5,5\u202f%" in page
+
+
+def _audit_calls():
+    """Every ``audit.record(...)`` call in shop/, with the function it sits in."""
+    import ast
+    from pathlib import Path
+
+    import shop
+
+    for path in Path(shop.__file__).parent.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(function):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "record"
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "audit"
+                ):
+                    yield path, function, node
+
+
+def _strings(node) -> set[str]:
+    import ast
+
+    return {
+        n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    }
+
+
+def test_every_audited_action_has_a_french_name():
+    import ast
+
+    from shop.accounts.audit_display import ACTION_LABELS
+
+    actions: set[str] = set()
+    for path, function, call in _audit_calls():
+        action = call.args[1]
+        if isinstance(action, ast.Name):  # a local name: the values it is given
+            for node in ast.walk(function):
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == action.id for t in node.targets
+                ):
+                    actions |= _strings(node.value)
+        else:
+            actions |= _strings(action)
+        assert actions, path
+    assert {"category.create", "category.update", "category.delete"} <= actions
+    assert sorted(actions - set(ACTION_LABELS)) == []
+
+
+def test_every_audited_field_has_a_french_name():
+    import ast
+
+    from shop.accounts.audit import ACCOUNT_FIELDS
+    from shop.accounts.audit_display import FIELD_LABELS
+    from shop.accounts.entities import ENTITY_FIELDS
+    from shop.addresses import Block
+    from shop.api.clients import AUDIT_FIELDS
+    from shop.catalog.admin import PRODUCT_FIELDS
+    from shop.catalog.categories import CATEGORY_FIELDS
+
+    fields = {
+        *ACCOUNT_FIELDS, "attached_entities", *ENTITY_FIELDS, *AUDIT_FIELDS, *PRODUCT_FIELDS,
+        *CATEGORY_FIELDS, *Block.names(), *Block.names("delivery_"), *Block.names("billing_"),
+    }  # fmt: skip
+    for _path, _function, call in _audit_calls():  # the dicts written out in the call
+        for argument in [*call.args[3:], *(k.value for k in call.keywords)]:
+            if isinstance(argument, ast.Dict):
+                fields |= {k.value for k in argument.keys if isinstance(k, ast.Constant)}
+    assert {"slug", "position", "stock_on_hand", "invitations"} <= fields
+    assert sorted(fields - set(FIELD_LABELS)) == []
+
+
+def test_categories_and_pictures_read_in_french_and_are_found_in_french(app, login_as):
+    from shop.models import Category
+
+    with app.app_context():
+        category = db.session.scalars(db.select(Category).order_by(Category.id)).first()
+        audit.record(None, "category.update", category, {"position": 0}, {"position": 3})
+        product = Product(reference="IMG-1", name="Affiche")
+        audit.record(
+            None, "product.update", product, {"image": None}, {"image": "uploads/products/ab12.png"}
+        )
+        audit.record(
+            None,
+            "product.update",
+            product,
+            {"image": "uploads/products/ab12.png"},
+            {"image": "uploads/products/cd34.png"},
+        )
+        audit.record(
+            None, "product.update", product, {"image": "uploads/products/cd34.png"}, {"image": None}
+        )
+        db.session.commit()
+    admin = login_as("siege-admin")
+    log = rows(text(admin.get("/admin/journal")), "audit")
+    visible = re.sub(r'title="[^"]*"', "", log)
+    assert "Modification de catégorie" in visible and "category." not in visible
+    assert "Position dans la liste</strong> : 0 → 3" in visible
+    assert "Image</strong> : — → nouvelle image" in visible
+    assert "Image</strong> : image → image remplacée" in visible
+    assert "Image</strong> : image → image retirée" in visible
+    assert "uploads/" not in visible
+    for terms in ("catégorie", "categorie", "Catégorie"):
+        found = rows(text(admin.get(f"/admin/journal?q={terms}")), "audit")
+        assert "Modification de catégorie" in found, terms
+
+
+def test_hidden_labels_of_the_quota_pages_are_escaped_once(app, login_as, create_product):
+    product_id = create_product(name="Notice d'information")
+    with app.app_context():
+        entity = db.session.scalars(db.select(Entity).order_by(Entity.id)).first()
+        entity.name = "MGEN SECTION DE L'AIN"
+        db.session.commit()
+    admin = login_as("siege-admin")
+    for url in ("/admin/quotas", f"/admin/quotas/{product_id}/entites"):
+        page = admin.get(url).get_data(as_text=True)
+        assert "&amp;#39;" not in page and "&amp;amp;" not in page, url
+    quotas = admin.get("/admin/quotas").get_data(as_text=True)
+    assert "Quota mensuel de Notice d&#39;information</label>" in quotas
+    entities = admin.get(f"/admin/quotas/{product_id}/entites").get_data(as_text=True)
+    assert "Quota de MGEN SECTION DE L&#39;AIN</label>" in entities
+
+
+def test_elision_keeps_markup_and_elides_it(app):
+    from markupsafe import Markup, escape
+
+    from shop.french import elide
+
+    with app.test_request_context():
+        elided = elide(Markup("Quota de %s") % "Affiche <b>")
+        assert isinstance(elided, Markup) and str(elided) == "Quota d&#39;Affiche &lt;b&gt;"
+        assert str(escape(elided)) == str(elided)
+        assert elide("Quota de Affiche") == "Quota d'Affiche"

@@ -386,7 +386,7 @@ def test_page_shows_the_monthly_table_and_the_chart(
     assert re.search(r'data-testid="statistics-total">63<', html)
     # Default period: the 12 calendar months up to today (10 March 2027 in Paris).
     assert "Commandes passées entre le 01/04/2026 et le 10/03/2027" in html
-    assert 'value="2026-04-01"' in html and 'value="2027-03-10"' in html
+    assert 'value="01/04/2026"' in html and 'value="10/03/2027"' in html
     svg = html[html.index("<svg") : html.index("</svg>")]
     assert 'role="img"' in svg and "<title" in svg
     # One bar per month (12), stacked: January holds both products, February nothing.
@@ -695,3 +695,24 @@ def test_stream_csv_writes_decimals_the_chosen_way():
     # A number of ours is written as a number; text that looks like a formula stays inert.
     assert standard.decode("utf-8-sig").splitlines()[1] == "-1.50,'-1.50"
     assert excel.decode("utf-8-sig").splitlines()[1] == "-1,50;'-1.50"
+
+
+def test_date_fields_are_typed_and_shown_the_french_way_whatever_the_browser(app, login_as):
+    """A native date picker shows the day in the browser's language (« 12/02/2026 » for
+    2 December in English): every date field is a text box in jj/mm/aaaa with its hint."""
+    admin = login_as("siege-admin")
+    pages = {
+        "/mon-compte/statistiques?du=02/12/2026&au=2026-12-31": ("du", "au"),
+        "/admin/comptes/nouveau": ("valid_from", "valid_until"),
+        "/admin/produits/nouveau": ("orderable_from",),
+    }
+    for url, names in pages.items():
+        html = admin.get(url).get_data(as_text=True)
+        assert 'type="date"' not in html, url
+        for name in names:
+            tag = re.search(rf'<input[^>]*\bname="{name}"[^>]*>', html).group(0)
+            assert 'type="text"' in tag and 'placeholder="jj/mm/aaaa"' in tag, tag
+            assert 'inputmode="numeric"' in tag and f'aria-describedby="{name}-format"' in tag
+            assert f'id="{name}-format">Format : jj/mm/aaaa</div>' in html
+    html = admin.get("/mon-compte/statistiques?du=02/12/2026&au=2026-12-31").get_data(as_text=True)
+    assert 'value="02/12/2026"' in html and 'value="31/12/2026"' in html

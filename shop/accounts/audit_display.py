@@ -9,6 +9,7 @@ text here, when the page is shown, in the reader's language.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -52,6 +53,9 @@ ACTION_LABELS = {
     "roster.update": _l("Import du personnel : compte modifié"),
     "roster.deactivate": _l("Import du personnel : compte désactivé"),
     "order.cancel": _l("Annulation de commande par le siège"),
+    "category.create": _l("Création de catégorie"),
+    "category.update": _l("Modification de catégorie"),
+    "category.delete": _l("Suppression de catégorie"),
 }
 
 FIELD_LABELS = {
@@ -104,6 +108,24 @@ FIELD_LABELS = {
     "next_attempt_at": _l("Prochain essai"),
     "invitations": _l("Invitations envoyées"),
     "order_status": _l("Statut de la commande"),
+    "slug": _l("Adresse de la page"),
+    "position": _l("Position dans la liste"),
+    "address": _l("Adresse"),
+    "postcode": _l("Code postal"),
+    "city": _l("Ville"),
+    "delivery_last_name": _l("Nom (livraison)"),
+    "delivery_first_name": _l("Prénom (livraison)"),
+    "delivery_email": _l("Adresse email (livraison)"),
+    "delivery_phone": _l("Téléphone (livraison)"),
+    "billing_last_name": _l("Nom (facturation)"),
+    "billing_first_name": _l("Prénom (facturation)"),
+    "billing_email": _l("Adresse email (facturation)"),
+    "billing_phone": _l("Téléphone (facturation)"),
+}
+IMAGE_CHANGES = {
+    "added": _l("nouvelle image"),
+    "replaced": _l("image remplacée"),
+    "removed": _l("image retirée"),
 }
 
 LOCALES = {"fr": "Français", "en": "English"}
@@ -140,12 +162,16 @@ def action_label(action: str) -> str:
     return str(label) if label is not None else action
 
 
+def _folded(text: str) -> str:
+    """Lowercase and without accents: « categorie » finds « Catégorie »."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def actions_matching(terms: str) -> list[str]:
     """The action codes whose French name contains ``terms`` (the log is searched by both)."""
-    terms = terms.casefold()
-    return [
-        code for code, label in ACTION_LABELS.items() if terms and terms in str(label).casefold()
-    ]
+    terms = _folded(terms)
+    return [code for code, label in ACTION_LABELS.items() if terms and terms in _folded(str(label))]
 
 
 def field_label(field: str) -> str:
@@ -226,6 +252,25 @@ def readable_value(field: str, value, names: _Names | None = None) -> str:
     return str(value)
 
 
+def image_change(before, after) -> tuple[str, str]:
+    """A picture is stored under a hashed path no one reads: say what happened to it."""
+    if not before:
+        return "—", str(IMAGE_CHANGES["added"]) if after else "—"
+    if not after:
+        return str(_l("image")), str(IMAGE_CHANGES["removed"])
+    return str(_l("image")), str(IMAGE_CHANGES["replaced"])
+
+
+def readable_change(field: str, before, after, names: _Names | None = None) -> Change:
+    if field == "image":
+        return Change(field_label(field), *image_change(before, after))
+    return Change(
+        field_label(field),
+        readable_value(field, before, names),
+        readable_value(field, after, names),
+    )
+
+
 def readable(entries: list[AuditEntry]) -> list[ReadableEntry]:
     """A page of the audit log, ready to show."""
     names = _Names(entries)
@@ -234,11 +279,7 @@ def readable(entries: list[AuditEntry]) -> list[ReadableEntry]:
             entry=entry,
             action=action_label(entry.action),
             changes=[
-                Change(
-                    field_label(field),
-                    readable_value(field, values[0], names),
-                    readable_value(field, values[1], names),
-                )
+                readable_change(field, values[0], values[1], names)
                 for field, values in (entry.changes or {}).items()
             ],
         )

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -26,6 +27,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.widgets import TextInput
 
 from shop import accounts
 from shop.addresses import Block
@@ -237,13 +239,37 @@ class ShipmentImportForm(FlaskForm):
 # --- statistics ---
 
 
+class FrenchDateInput(TextInput):
+    """A text box for a day, with its format said under it: a native date picker would
+    show the day in the browser's language (« 12/02/2026 » for 2 December in English)."""
+
+    def __call__(self, field, **kwargs):
+        hint = f"{field.id}-format"
+        described = " ".join(filter(None, [kwargs.pop("aria-describedby", ""), hint]))
+        kwargs.setdefault("placeholder", _("jj/mm/aaaa"))
+        kwargs.setdefault("inputmode", "numeric")
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("maxlength", 10)
+        control = super().__call__(field, **{"aria-describedby": described}, **kwargs)
+        note = Markup('<div class="form-text" id="{}">{}</div>')
+        return control + note.format(hint, _("Format : jj/mm/aaaa"))
+
+
 class FrenchDateField(DateField):
-    """A day typed as the date picker sends it (aaaa-mm-jj) or by hand (jj/mm/aaaa); empty
-    is no date (a required one says so with ``DataRequired``). Every date field of the shop
-    is one of these, so dates are typed the French way everywhere."""
+    """A day typed jj/mm/aaaa (aaaa-mm-jj, the ISO form links carry, is accepted too) and
+    shown jj/mm/aaaa whatever the browser's language; empty is no date (a required one says
+    so with ``DataRequired``). Every date field of the shop is one of these, so dates are
+    typed the French way everywhere."""
+
+    widget = FrenchDateInput()
 
     def __init__(self, label, **kwargs):
-        super().__init__(label, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+        super().__init__(label, format=["%d/%m/%Y", "%Y-%m-%d"], **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
 
     def process_formdata(self, valuelist):
         self.data = None

@@ -6,7 +6,9 @@ import enum
 import hashlib
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
@@ -71,6 +73,44 @@ ORDERABLE_SHOPS = {
 }
 # The account types that may order something (save and validate an order).
 ORDERING_TYPES = frozenset(ORDERABLE_SHOPS)
+
+
+def who_orders_what() -> str:
+    """The rule above in words, for the account form: « Directeur de section, … : peuvent
+    commander les imprimés et les objets. Administrateur siège : peut commander … »."""
+    groups: dict[frozenset[ShopKind], list[str]] = {}
+    for account_type in AccountType:
+        groups.setdefault(account_type.orderable_shops, []).append(account_type.label)
+    sentences = []
+    for shops, labels in groups.items():
+        types = ", ".join(labels)
+        if not shops:
+            sentences.append(
+                ngettext(
+                    "%(types)s : ne peut rien commander.",
+                    "%(types)s : ne peuvent rien commander.",
+                    len(labels),
+                    types=types,
+                )
+            )
+            continue
+        names = [kind.label[0].lower() + kind.label[1:] for kind in ShopKind if kind in shops]
+        what = (
+            names[0]
+            if len(names) == 1
+            else _("%(first)s et %(last)s", first=", ".join(names[:-1]), last=names[-1])
+        )
+        sentences.append(
+            ngettext(
+                "%(types)s : peut commander %(shops)s.",
+                "%(types)s : peuvent commander %(shops)s.",
+                len(labels),
+                types=types,
+                shops=what,
+            )
+        )
+    return " ".join(sentences)
+
 
 account_entities = Table(
     "account_entities",

@@ -84,7 +84,7 @@ def activate(page: Page, app, email: str, identifier: str, password: str) -> Non
 
 def create_account(page: Page, identifier: str, kind: str, first: str, last: str, email: str,
                    entity: str) -> None:  # fmt: skip
-    page.get_by_role("navigation").get_by_role("link", name="Comptes", exact=True).click()
+    admin_menu(page, "Comptes")
     page.get_by_role("link", name="Créer un compte").click()
     page.get_by_label("Identifiant").fill(identifier)
     page.get_by_label("Type de compte").select_option(label=kind)
@@ -120,7 +120,7 @@ def test_from_an_empty_install_to_the_first_shipped_order(
 
     # Head office signs in and creates the section.
     sign_in(page, "siege.admin", ADMIN_PASSWORD)
-    page.get_by_role("link", name="Entités", exact=True).click()
+    admin_menu(page, "Entités")
     expect(page.get_by_role("cell", name="SIÈGE")).to_be_visible()
     page.get_by_role("link", name="Créer une entité").click()
     page.get_by_label("Code", exact=True).fill("S075")

@@ -44,6 +44,7 @@ def test_import_invite_activate_sign_in(app, demo, page: Page, tmp_path, monkeyp
     expect(page.get_by_role("cell", name="Créé", exact=True)).to_be_visible()
 
     # "Gestion des accès": the account is invited; the button sends the invitations again.
+    page.get_by_role("navigation").get_by_role("button", name="Administration").click()
     page.get_by_role("link", name="Gestion des accès").click()
     row = page.get_by_test_id("access").locator("tr", has_text="Fontaine")
     expect(row).to_contain_text("Invitation envoyée le")

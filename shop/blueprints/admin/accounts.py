@@ -13,6 +13,7 @@ from shop.blueprints.admin.forms import AccountForm
 from shop.blueprints.guards import admin_required
 from shop.extensions import db
 from shop.models import Account, AccountType
+from shop.models.accounts import who_orders_what
 from shop.ordering.basket import find_basket
 from shop.web.boundary import on_refusal
 from shop.web.params import arg_id, enum_value, get_or_404
@@ -52,7 +53,9 @@ def account_new():
     form = AccountForm()
 
     def render():
-        return render_template("admin/account_form.html", form=form, account=None)
+        return render_template(
+            "admin/account_form.html", form=form, account=None, who_orders_what=who_orders_what()
+        )
 
     if form.validate_on_submit():
         on_refusal(form=form, render=render)
@@ -82,7 +85,11 @@ def account_edit(account_id: int):
     def render():
         stored = get_or_404(Account, account_id)  # as stored, after a rollback too
         return render_template(
-            "admin/account_form.html", form=form, account=stored, basket=find_basket(stored)
+            "admin/account_form.html",
+            form=form,
+            account=stored,
+            basket=find_basket(stored),
+            who_orders_what=who_orders_what(),
         )
 
     if form.validate_on_submit():

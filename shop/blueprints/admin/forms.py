@@ -100,9 +100,17 @@ class DecimalInput(_NumberField):
         self.places = places
         self.percent = percent  # a rate: « 5,5 % » is read as 5,5
 
+    # « 1.575,00 »: points group the thousands when a comma marks the decimals.
+    grouped_by_points = re.compile(r"^([+-]?[0-9]{1,3}(?:\.[0-9]{3})+),([0-9]+)$")
+
     def process_formdata(self, valuelist):
-        if self.percent and valuelist:
-            valuelist = [valuelist[0].strip().removesuffix("%")]
+        if valuelist:
+            raw = valuelist[0].strip()
+            if self.percent:
+                raw = raw.removesuffix("%").strip()
+            if match := self.grouped_by_points.match(raw):
+                raw = f"{match.group(1).replace('.', '')},{match.group(2)}"
+            valuelist = [raw]
         super().process_formdata(valuelist)
 
     def parse(self, raw: str):
