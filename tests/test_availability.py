@@ -312,3 +312,11 @@ def test_head_office_lists_count_availability_as_the_shops_do(app, login_as, cre
     with time_machine.travel(utcnow() + timedelta(days=7, minutes=1), tick=False):
         assert " 10 0 10 " in row("/admin/stock?q=ADMINDISPO")
         assert " 10 " in row("/admin/produits?q=ADMINDISPO")
+
+
+def test_what_is_left_reads_with_its_thousands_grouped(app, login_as, create_product, add, sd01):
+    product = create_product(name="Dépliant", stock=1500, max_quantity=100_000)
+    director = login_as("mgen-sd01")
+    page = text(add(director, product, 2000, follow_redirects=True))
+    assert re.search(r"« Dépliant » : il ne reste que 1\s500 exemplaires disponibles\.", page)
+    assert lines(app, sd01) == {}

@@ -22,6 +22,7 @@ from sqlalchemy.orm import with_expression
 
 from shop.extensions import db
 from shop.models import Order, OrderLine, OrderStatus, Product
+from shop.templating import decimal
 
 
 def available_expression(now: datetime, own_order_id: int | None = None) -> ColumnElement[int]:
@@ -75,7 +76,8 @@ def shortage_message(name: str, available: int):
         return _l("« %(name)s » : plus aucun exemplaire disponible.", name=name)
     return _nl(
         "« %(name)s » : il ne reste qu'un exemplaire disponible.",
-        "« %(name)s » : il ne reste que %(num)s exemplaires disponibles.",
+        "« %(name)s » : il ne reste que %(count)s exemplaires disponibles.",
         available,
         name=name,
+        count=decimal(available),  # « 1 500 », the thousands grouped
     )
