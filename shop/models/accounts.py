@@ -250,16 +250,7 @@ class Account(UserMixin, db.Model):
         """« Adresse de facturation »: the account's own, or its entity's billing address."""
         if self.billing_address:
             return Block.read_from(self, "billing_")
-        entity = self.entity
-        return Block(
-            last_name=self.last_name,
-            first_name=self.first_name,
-            email=entity.email or self.email,
-            phone=entity.phone,
-            address=entity.billing_address,
-            postcode=entity.billing_postcode,
-            city=entity.billing_city,
-        )
+        return self.entity.billing_block(self.last_name, self.first_name, self.email)
 
     def orderable_entities(self) -> list[Entity]:
         """The entities the account may order for ("Entité du destinataire"): its home

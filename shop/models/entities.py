@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shop.addresses import Block
 from shop.extensions import db
 
 
@@ -26,6 +27,18 @@ class Entity(db.Model):
     billing_postcode: Mapped[str] = mapped_column(String(10), default="")
     billing_city: Mapped[str] = mapped_column(String(120), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def billing_block(self, last_name: str = "", first_name: str = "", email: str = "") -> Block:
+        """The entity's billing address, to the attention of the person named (if any)."""
+        return Block(
+            last_name=last_name,
+            first_name=first_name,
+            email=self.email or email,
+            phone=self.phone,
+            address=self.billing_address,
+            postcode=self.billing_postcode,
+            city=self.billing_city,
+        )
 
     def __repr__(self) -> str:
         return f"<Entity {self.code} {self.name!r}>"

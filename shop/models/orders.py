@@ -205,14 +205,7 @@ class Order(db.Model):
         """The billing address kept at save (orders saved before it was kept: the entity's)."""
         if self.billing_address:
             return Block.read_from(self, "billing_")
-        entity = self.billing_entity
-        return Block(
-            email=entity.email,
-            phone=entity.phone,
-            address=entity.billing_address,
-            postcode=entity.billing_postcode,
-            city=entity.billing_city,
-        )
+        return self.billing_entity.billing_block()
 
     @property
     def expired(self) -> bool:
